@@ -1,0 +1,16 @@
+// Entry point: one session (API client + token kept in sessionStorage) for the page, same origin as the admin API.
+import { mount } from 'svelte'
+import './app.css'
+import App from './App.svelte'
+import { AdminSession } from './lib/session.svelte.js'
+import { browserSessionStorage } from './lib/token-store.js'
+
+const target = document.getElementById('app')
+if (target === null) throw new Error('index.html has no #app element')
+
+const session = new AdminSession({
+  fetch: (input, init) => fetch(input, init),
+  storage: browserSessionStorage(),
+})
+
+mount(App, { target, props: { session } })

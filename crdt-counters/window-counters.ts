@@ -1,0 +1,577 @@
+// Every live (key, windowMs, window) cell this node knows of, with the sliding-window estimate, the delta/snapshot
+// exchange with peers, and the budget split near the limit.
+//
+// Layout: a Map from key to its WindowSeries (a key used with several window lengths chains them through
+// `sameKey`), and an intrusive doubly linked LRU list through all series. Memory is bounded by maxKeys series: when
+// a new series would exceed it, the least recently used series (checked, added or merged least recently) is
+// evicted with its counts and counted in `evictions`. Eviction forgets counts that are still live, so maxKeys should
+// be sized above the number of keys active within two windows; an evicted key that comes back starts again from
+// what peers send.
+//
+// Cells older than window(now) - 1 are dropped lazily whenever a series is touched, and in bulk by prune(now).
+//
+// Hot path: check() and add() do one Map lookup, a few field reads and writes, and no allocation beyond the
+// returned CheckResult. The budget split's O(live peers) work runs only near the limit, once per gossip round.
+import {
+  createBudgetDecision,
+  createBudgetView,
+  decideBudget,
+  DEFAULT_SPLIT_POLICY,
+  type SplitPolicy,
+} from './budget-split.js'
+import { CounterArgumentError } from './errors.js'
+import { NodeRegistry } from './node-registry.js'
+import { retryAfterMs } from './sliding-window.js'
+import { DIRTY_CURRENT, DIRTY_PREVIOUS, WindowSeries } from './window-series.js'
+
+export interface WindowCountersOptions {
+  /** This node's id (its libp2p peer id in production). */
+  self: string
+  /** Expected time for an admission here to be seen by peers (default 40). */
+  gossipDelayMs?: number
+  /** Most (key, windowMs) series kept; the least recently used is evicted beyond it (default 1_000_000). */
+  maxKeys?: number
+  /** Default true; false = plain local-view check (used to measure what the split buys). */
+  budgetSplit?: boolean
+  /** Most distinct node ids remembered (default 4096); slots of further ids are ignored. */
+  maxNodes?: number
+  /** Overrides of DEFAULT_SPLIT_POLICY (tests and measurements). */
+  splitPolicy?: Partial<SplitPolicy>
+}
+
+export interface CheckResult {
+  allowed: boolean
+  /** This node's estimate of the cluster-wide count (sliding), before this request. */
+  estimate: number
+  /** max(0, floor(limit - estimate)) as seen here (for RateLimit headers). */
+  remaining: number
+  /** Ms until the estimate, absent new traffic, lets a request through again (for Retry-After); 0 when allowed. */
+  resetMs: number
+}
+
+export type DeltaEntry = [key: string, windowMs: number, window: number, value: number]
+export type StateEntry = [key: string, windowMs: number, window: number, slots: Array<[node: string, value: number]>]
+
+export const DEFAULT_GOSSIP_DELAY_MS = 40
+export const DEFAULT_MAX_KEYS = 1_000_000
+export const DEFAULT_MAX_NODES = 4096
+
+function bitCount(dirty: number): number {
+  return (dirty & DIRTY_CURRENT) + ((dirty & DIRTY_PREVIOUS) >> 1)
+}
+
+export class WindowCounters {
+  readonly self: string
+  private readonly gossipDelayMs: number
+  private readonly maxKeys: number
+  private readonly split: boolean
+  private readonly policy: Readonly<SplitPolicy>
+  private readonly tau: number
+  private readonly claimTtl: number
+  /** How long a "free" decision is reused before the rates are looked at again. */
+  private readonly freeCacheMs: number
+  /** Own adds are folded into the own rate at most this often (the fold costs an exp()). */
+  private readonly foldMs: number
+  private readonly nodes: NodeRegistry
+  private readonly byKey = new Map<string, WindowSeries>()
+  private newest: WindowSeries | null = null
+  private oldest: WindowSeries | null = null
+  private count = 0
+  private evicted = 0
+  private readonly dirtySeries = new Set<WindowSeries>()
+  private pendingCells = 0
+  private readonly view = createBudgetView()
+  /** Registry index of each view position (view index 0 = self = registry index 0). */
+  private readonly viewNodes: number[] = [0]
+  private readonly decision = createBudgetDecision()
+
+  constructor(opts: WindowCountersOptions) {
+    if (typeof opts.self !== 'string' || opts.self.length === 0) {
+      throw new CounterArgumentError('self: must be a non-empty node id')
+    }
+    const gossipDelayMs = opts.gossipDelayMs ?? DEFAULT_GOSSIP_DELAY_MS
+    if (!(gossipDelayMs > 0) || gossipDelayMs === Infinity) {
+      throw new CounterArgumentError(`gossipDelayMs: ${gossipDelayMs} is not a positive number`)
+    }
+    const maxKeys = opts.maxKeys ?? DEFAULT_MAX_KEYS
+    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
+      throw new CounterArgumentError(`maxKeys: ${maxKeys} is not a positive integer`)
+    }
+    const maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES
+    if (!Number.isSafeInteger(maxNodes) || maxNodes < 1) {
+      throw new CounterArgumentError(`maxNodes: ${maxNodes} is not a positive integer`)
+    }
+    this.self = opts.self
+    this.gossipDelayMs = gossipDelayMs
+    this.maxKeys = maxKeys
+    this.split = opts.budgetSplit ?? true
+    this.policy = Object.freeze({ ...DEFAULT_SPLIT_POLICY, ...opts.splitPolicy })
+    this.tau = this.policy.rateTimeConstantDelays * gossipDelayMs
+    this.claimTtl = this.policy.claimTtlDelays * gossipDelayMs
+    this.freeCacheMs = gossipDelayMs / 2
+    this.foldMs = gossipDelayMs / 4
+    this.nodes = new NodeRegistry(opts.self, maxNodes)
+    this.view.gossipDelayMs = gossipDelayMs
+  }
+
+  /** Live (key, windowMs) series. */
+  get size(): number {
+    return this.count
+  }
+
+  /** Series evicted because maxKeys was reached. */
+  get evictions(): number {
+    return this.evicted
+  }
+
+  /** Number of peers currently considered live (heard and not reported down). */
+  get livePeers(): number {
+    return this.nodes.liveCount
+  }
+
+  /** Node ids ignored because maxNodes was reached. */
+  get refusedNodes(): number {
+    return this.nodes.refused
+  }
+
+  /** Sliding estimate of the cluster-wide count of `key` at `now`, as seen here. Never creates a series. */
+  estimate(key: string, windowMs: number, now: number): number {
+    const s = this.find(key, windowMs)
+    if (s === null) return 0
+    const w = Math.floor(now / windowMs)
+    if (w > s.window) this.advance(s, w)
+    return this.estimateOf(s, w, now)
+  }
+
+  /**
+   * Decides one rule of one request. Never changes counts: call add() for every rule of a request once all of them
+   * allowed it. `cost` (default 1) is what add() will add if admitted.
+   */
+  check(key: string, limit: number, windowMs: number, now: number, cost = 1): CheckResult {
+    const w = Math.floor(now / windowMs)
+    const s = this.obtain(key, windowMs, w)
+    if (w > s.window) this.advance(s, w)
+    const est = this.estimateOf(s, w, now)
+    let allowed: boolean
+    let resetMs = 0
+    if (est + cost > limit) {
+      allowed = false
+      resetMs = retryAfterMs(s.countAt(w), s.countAt(w - 1), now, windowMs, limit, cost)
+    } else if (!this.split || this.nodes.liveCount === 0) {
+      allowed = true
+    } else {
+      allowed = this.splitAllows(s, limit, est, cost, now, w)
+      if (!allowed) {
+        // Rejected only because this node's part is spent: it gets a new part at the next split.
+        const wait = Math.ceil(s.grantAt + this.gossipDelayMs - now)
+        resetMs = wait > 1 ? wait : 1
+      }
+    }
+    const left = limit - est
+    return { allowed, estimate: est, remaining: left > 0 ? Math.floor(left) : 0, resetMs }
+  }
+
+  /** Adds `n` (an integer >= 0, default 1) to this node's slot of the window that contains `now`. */
+  add(key: string, windowMs: number, now: number, n = 1): void {
+    if (!Number.isInteger(n) || n < 0) throw new CounterArgumentError(`add: ${n} is not an integer >= 0`)
+    const w = Math.floor(now / windowMs)
+    const s = this.obtain(key, windowMs, w)
+    if (w > s.window) this.advance(s, w)
+    if (n === 0) return
+    const rates = s.rates
+    if (rates !== null && now - rates[1]! >= this.foldMs) this.foldOwnRate(s, rates, now)
+    let bit: number
+    if (w === s.window) {
+      s.cur[0] = s.cur[0]! + n
+      s.curSum += n
+      bit = DIRTY_CURRENT
+    } else if (w === s.window - 1) {
+      // The clock stepped back across a boundary; the previous cell is still live.
+      s.prev[0] = s.prev[0]! + n
+      s.prevSum += n
+      bit = DIRTY_PREVIOUS
+    } else {
+      return
+    }
+    s.ownAdds += n
+    if ((s.dirty & bit) === 0) {
+      if (s.dirty === 0) this.dirtySeries.add(s)
+      s.dirty |= bit
+      this.pendingCells++
+    }
+  }
+
+  /** Own-slot absolute values changed since the last takeDelta ([] when nothing changed). */
+  takeDelta(): DeltaEntry[] {
+    if (this.pendingCells === 0) {
+      this.dirtySeries.clear()
+      return []
+    }
+    const out: DeltaEntry[] = []
+    for (const s of this.dirtySeries) {
+      if ((s.dirty & DIRTY_CURRENT) !== 0) out.push([s.key, s.windowMs, s.window, s.cur[0]!])
+      if ((s.dirty & DIRTY_PREVIOUS) !== 0) out.push([s.key, s.windowMs, s.window - 1, s.prev[0]!])
+      s.dirty = 0
+    }
+    this.dirtySeries.clear()
+    this.pendingCells = 0
+    return out
+  }
+
+  /** How many cells changed since the last takeDelta. */
+  pendingDeltaSize(): number {
+    return this.pendingCells
+  }
+
+  /**
+   * Applies `from`'s own-slot values (a delta it sent). Per-slot max: duplicates, reordering and replays change
+   * nothing. Entries for windows that are dead at `now`, or more than one window ahead of it, are ignored.
+   * Increases also feed `from`'s admission rate for the budget split. Deltas claiming to be this node's are ignored.
+   */
+  mergeDelta(from: string, entries: DeltaEntry[], now: number): void {
+    const idx = this.nodes.indexOf(from)
+    if (idx <= 0) return
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      const value = e[3]
+      if (!(value > 0)) continue
+      const s = this.cellSeries(e[0], e[1], e[2], now)
+      if (s === null) continue
+      const slots = e[2] === s.window ? s.cur : s.prev
+      if (slots.length <= idx) s.ensureSlot(idx)
+      const old = slots[idx]!
+      if (value <= old) continue
+      slots[idx] = value
+      if (slots === s.cur) s.curSum += value - old
+      else s.prevSum += value - old
+      this.notePeerIncrease(s, idx, value - old, now)
+    }
+  }
+
+  /** Every live cell with all its non-zero slots (anti-entropy). Cells that died by `now` are dropped first. */
+  snapshot(now: number): StateEntry[] {
+    const out: StateEntry[] = []
+    const ids = this.nodes.ids
+    for (const head of this.byKey.values()) {
+      for (let s: WindowSeries | null = head; s !== null; s = s.sameKey) {
+        const w = Math.floor(now / s.windowMs)
+        if (w > s.window) this.advance(s, w)
+        if (s.curSum > 0) out.push([s.key, s.windowMs, s.window, slotsOf(s.cur, ids)])
+        if (s.prevSum > 0) out.push([s.key, s.windowMs, s.window - 1, slotsOf(s.prev, ids)])
+      }
+    }
+    return out
+  }
+
+  /**
+   * Merges full cells from a peer's snapshot, per-slot max over every slot, this node's own included: a restarted
+   * node recovers its own counts this way. Does not feed rates (a snapshot is not a rate).
+   */
+  mergeSnapshot(entries: StateEntry[], now: number): void {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      const s = this.cellSeries(e[0], e[1], e[2], now)
+      if (s === null) continue
+      const slots = e[3]
+      for (let j = 0; j < slots.length; j++) {
+        const [node, value] = slots[j]!
+        if (!(value > 0)) continue
+        const idx = this.nodes.indexOf(node)
+        if (idx < 0) continue
+        const cells = e[2] === s.window ? s.cur : s.prev
+        if (cells.length <= idx) s.ensureSlot(idx)
+        const old = cells[idx]!
+        if (value <= old) continue
+        cells[idx] = value
+        if (cells === s.cur) s.curSum += value - old
+        else s.prevSum += value - old
+        s.freeUntil = 0
+      }
+    }
+  }
+
+  /** A frame from `peer` arrived at `now`. The peer becomes live (again, if it was down). */
+  peerHeard(peer: string, now: number): void {
+    const idx = this.nodes.indexOf(peer)
+    if (idx > 0) this.nodes.heard(idx, now)
+  }
+
+  /** `peer` is considered down: its counts stay, its rate is no longer extrapolated and it gets no part. */
+  peerDown(peer: string, _now: number): void {
+    const idx = this.nodes.find(peer)
+    if (idx > 0) this.nodes.down(idx)
+  }
+
+  /**
+   * Drops every non-empty cell older than window(now) - 1 and every series with no live cell left. Returns how many
+   * non-empty cells were dropped. O(live series).
+   */
+  prune(now: number): number {
+    let dropped = 0
+    let s = this.oldest
+    while (s !== null) {
+      const next = s.lruNewer
+      const w = Math.floor(now / s.windowMs)
+      if (w > s.window) {
+        if (w - s.window >= 2) {
+          dropped += (s.curSum > 0 ? 1 : 0) + (s.prevSum > 0 ? 1 : 0)
+          this.remove(s)
+        } else {
+          dropped += this.advance(s, w)
+        }
+      }
+      s = next
+    }
+    return dropped
+  }
+
+  // ---- internals ----
+
+  private estimateOf(s: WindowSeries, w: number, now: number): number {
+    if (s.window === w) return s.curSum + s.prevSum * (1 - (now - w * s.windowMs) / s.windowMs)
+    // The series is ahead of `now` (a peer's clock, or ours stepping back): window w is its previous cell, and
+    // window w - 1 is no longer held.
+    return s.countAt(w)
+  }
+
+  private find(key: string, windowMs: number): WindowSeries | null {
+    let s = this.byKey.get(key) ?? null
+    while (s !== null && s.windowMs !== windowMs) s = s.sameKey
+    return s
+  }
+
+  /** The series of (key, windowMs), created if needed, marked most recently used. */
+  private obtain(key: string, windowMs: number, w: number): WindowSeries {
+    const head = this.byKey.get(key)
+    let s = head ?? null
+    while (s !== null && s.windowMs !== windowMs) s = s.sameKey
+    if (s !== null) {
+      if (s !== this.newest) this.touch(s)
+      return s
+    }
+    if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
+      throw new CounterArgumentError(`windowMs: ${windowMs} is not a positive integer`)
+    }
+    if (this.count >= this.maxKeys && this.oldest !== null) {
+      this.remove(this.oldest)
+      this.evicted++
+    }
+    const created = new WindowSeries(key, windowMs, w)
+    created.sameKey = this.byKey.get(key) ?? null
+    this.byKey.set(key, created)
+    created.lruOlder = this.newest
+    if (this.newest !== null) this.newest.lruNewer = created
+    else this.oldest = created
+    this.newest = created
+    this.count++
+    return created
+  }
+
+  /**
+   * The series holding cell (key, windowMs, window) at `now`, rolled forward as needed, or null when that cell is
+   * dead at `now` or more than one window ahead of it (a peer clock that far off is not believed).
+   */
+  private cellSeries(key: string, windowMs: number, window: number, now: number): WindowSeries | null {
+    const w = Math.floor(now / windowMs)
+    if (window < w - 1 || window > w + 1) return null
+    const s = this.obtain(key, windowMs, w)
+    if (w > s.window) this.advance(s, w)
+    if (window > s.window) this.advance(s, window)
+    if (window < s.window - 1) return null
+    return s
+  }
+
+  private touch(s: WindowSeries): void {
+    const newer = s.lruNewer
+    const older = s.lruOlder
+    if (newer !== null) newer.lruOlder = older
+    if (older !== null) older.lruNewer = newer
+    else this.oldest = newer
+    s.lruOlder = this.newest
+    s.lruNewer = null
+    if (this.newest !== null) this.newest.lruNewer = s
+    this.newest = s
+  }
+
+  private remove(s: WindowSeries): void {
+    const head = this.byKey.get(s.key)
+    if (head === s) {
+      if (s.sameKey !== null) this.byKey.set(s.key, s.sameKey)
+      else this.byKey.delete(s.key)
+    } else {
+      let p = head ?? null
+      while (p !== null && p.sameKey !== s) p = p.sameKey
+      if (p !== null) p.sameKey = s.sameKey
+    }
+    const newer = s.lruNewer
+    const older = s.lruOlder
+    if (newer !== null) newer.lruOlder = older
+    else this.newest = older
+    if (older !== null) older.lruNewer = newer
+    else this.oldest = newer
+    s.lruNewer = null
+    s.lruOlder = null
+    s.sameKey = null
+    if (s.dirty !== 0) {
+      this.pendingCells -= bitCount(s.dirty)
+      s.dirty = 0
+      this.dirtySeries.delete(s)
+    }
+    s.removed = true
+    this.count--
+  }
+
+  private advance(s: WindowSeries, w: number): number {
+    const before = s.dirty
+    const died = s.advance(w)
+    if (before !== 0) {
+      this.pendingCells -= bitCount(before) - bitCount(s.dirty)
+      if (s.dirty === 0) this.dirtySeries.delete(s)
+    }
+    return died
+  }
+
+  // ---- budget split ----
+
+  /** Tight/free decision for a request that the local estimate allows. May (re)grant this node's allotment. */
+  private splitAllows(s: WindowSeries, limit: number, est: number, cost: number, now: number, w: number): boolean {
+    if (s.grantAt < 0) {
+      if (now < s.freeUntil && limit - est - cost >= s.freeAbove) return true
+    } else if (!this.mayRegrant(s, limit, now, w)) {
+      return s.ownAdds - s.grantBase + cost <= s.allotment
+    }
+    const view = this.fillView(s, limit, est, cost, now)
+    const d = decideBudget(view, this.policy, this.decision)
+    const rates = s.rates!
+    if (!d.tight) {
+      s.grantAt = -1
+      s.freeAbove = d.freeAbove
+      s.freeUntil = now + this.freeCacheMs
+      rates[3] = -Infinity
+      return true
+    }
+    s.grantAt = now
+    s.grantLimit = limit
+    s.grantBase = s.ownAdds
+    s.allotment = d.allotments[0]!
+    s.freeUntil = 0
+    const viewNodes = this.viewNodes
+    for (let v = 1; v < view.count; v++) {
+      const base = 4 * viewNodes[v]!
+      rates[base + 3] = rates[base + 2]! + d.allotments[v]!
+    }
+    rates[3] = now
+    return cost <= s.allotment
+  }
+
+  /** A split may be redone once every live peer was heard since it, or a gossip delay passed, or the window moved. */
+  private mayRegrant(s: WindowSeries, limit: number, now: number, w: number): boolean {
+    return (
+      this.nodes.allHeardSince > s.grantAt ||
+      now - s.grantAt >= this.gossipDelayMs ||
+      limit !== s.grantLimit ||
+      Math.floor(s.grantAt / s.windowMs) !== w
+    )
+  }
+
+  private fillView(s: WindowSeries, limit: number, est: number, cost: number, now: number) {
+    const view = this.view
+    const nodes = this.nodes
+    const live = nodes.live
+    const rates = this.ratesOf(s, now)
+    this.foldOwnRate(s, rates, now)
+    view.limit = limit
+    view.estimate = est
+    view.cost = cost
+    view.now = now
+    view.windowMs = s.windowMs
+    view.count = 1 + live.length
+    view.ids[0] = this.self
+    view.rates[0] = rates[0]!
+    view.heardAt[0] = now
+    view.claims[0] = 0
+    const claimsValid = now - rates[3]! <= this.claimTtl
+    const tau = this.tau
+    // An exponentially weighted rate that started from 0 a short while ago underestimates by the weight it has not
+    // accumulated yet; dividing by that weight gives the mean rate over the time observed (what a cold burst needs).
+    const observed = now - s.ratesSince
+    const scale = 1 / (1 - Math.exp(-(observed > this.foldMs ? observed : this.foldMs) / tau))
+    view.rates[0] *= scale
+    for (let i = 0; i < live.length; i++) {
+      const k = live[i]!
+      const base = 4 * k
+      const v = i + 1
+      this.viewNodes[v] = k
+      view.ids[v] = nodes.ids[k]!
+      const dt = now - rates[base + 1]!
+      view.rates[v] = (dt > 0 ? rates[base]! * Math.exp(-dt / tau) : rates[base]!) * scale
+      view.heardAt[v] = nodes.heardAt[k]!
+      const claim = rates[base + 3]! - rates[base + 2]!
+      view.claims[v] = claimsValid && claim > 0 ? claim : 0
+    }
+    return view
+  }
+
+  /** The series' rate array, allocated (rates start at 0) or grown to the registry's size. */
+  private ratesOf(s: WindowSeries, now: number): number[] {
+    let rates = s.rates
+    const need = 4 * this.nodes.ids.length
+    if (rates === null) {
+      rates = new Array<number>(need).fill(0)
+      for (let b = 0; b < need; b += 4) rates[b + 1] = now
+      rates[2] = s.ownAdds
+      rates[3] = -Infinity
+      s.rates = rates
+      s.ratesSince = now
+    } else {
+      while (rates.length < need) rates.push(0, now, 0, 0)
+    }
+    return rates
+  }
+
+  /**
+   * Folds own admissions since the last fold into the own rate, as if spread evenly since then (they were: folds
+   * happen at least every foldMs while the key is busy). Exponentially weighted, time constant tau.
+   */
+  private foldOwnRate(s: WindowSeries, rates: number[], now: number): void {
+    const dt = now - rates[1]!
+    const added = s.ownAdds - rates[2]!
+    rates[2] = s.ownAdds
+    if (dt <= 0) {
+      rates[0] = rates[0]! + added / this.tau
+      return
+    }
+    const decay = Math.exp(-dt / this.tau)
+    rates[0] = rates[0]! * decay + (added / dt) * (1 - decay)
+    rates[1] = now
+  }
+
+  /**
+   * A peer's slot rose by `delta`: it admitted that much since its previous frame, i.e. within about one gossip
+   * delay, so the increase is spread over at most that long when folded into its rate.
+   */
+  private notePeerIncrease(s: WindowSeries, idx: number, delta: number, now: number): void {
+    s.freeUntil = 0
+    if (!this.split) return
+    const rates = this.ratesOf(s, now)
+    const base = 4 * idx
+    const dt = now - rates[base + 1]!
+    rates[base + 2] = rates[base + 2]! + delta
+    if (dt <= 0) {
+      rates[base] = rates[base]! + delta / this.tau
+      return
+    }
+    const spread = dt < this.gossipDelayMs ? dt : this.gossipDelayMs
+    rates[base] = rates[base]! * Math.exp(-dt / this.tau) + (delta / spread) * (1 - Math.exp(-spread / this.tau))
+    rates[base + 1] = now
+  }
+}
+
+function slotsOf(cells: number[], ids: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = []
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i]!
+    if (v > 0) out.push([ids[i]!, v])
+  }
+  return out
+}

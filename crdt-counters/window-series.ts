@@ -1,0 +1,100 @@
+// One (key, windowMs) series: the two window cells that can still matter (window `window` and `window - 1`), plus
+// the per-key state of the budget split. Internal to WindowCounters.
+//
+// A cell is a G-counter stored as a dense array of slots indexed by NodeRegistry index (0 = this node), with its
+// sum cached, instead of a GCounter's Map: a live key costs a few hundred bytes instead of a Map per window, and
+// the hot path reads two numbers. When the window advances by one the arrays swap roles and the old one is zeroed,
+// so rolling over allocates nothing.
+//
+// `rates` (allocated when the split first needs it) holds four numbers per node index k:
+//   [4k]   admission rate, per ms, as of [4k + 1]
+//   [4k+1] when that rate was last updated
+//   [4k+2] k = 0: own admissions already folded into the rate; k > 0: total increase of k's slot seen so far
+//   [4k+3] k = 0: when the claims below were set; k > 0: the cap on [4k+2] this node modelled for k at its last split
+
+export const DIRTY_CURRENT = 1
+export const DIRTY_PREVIOUS = 2
+
+export class WindowSeries {
+  readonly key: string
+  readonly windowMs: number
+  /** Next series with the same key and another windowMs (rules with different windows over the same key). */
+  sameKey: WindowSeries | null = null
+  lruNewer: WindowSeries | null = null
+  lruOlder: WindowSeries | null = null
+  /** Index of the `cur` cell; `prev` is window - 1. */
+  window: number
+  cur: number[]
+  prev: number[]
+  curSum = 0
+  prevSum = 0
+  /** DIRTY_* bits: own slot changed since the last takeDelta. */
+  dirty = 0
+  removed = false
+  /** Own admissions ever added to this series (monotonic; feeds the own rate). */
+  ownAdds = 0
+  rates: number[] | null = null
+  /** When `rates` started observing (rates younger than their time constant are scaled up by the warm-up bias). */
+  ratesSince = 0
+  /** When the current allotment was granted; -1 when the key is not tight. */
+  grantAt = -1
+  grantLimit = 0
+  allotment = 0
+  /** ownAdds when the allotment was granted. */
+  grantBase = 0
+  /** While now < freeUntil, the key is free as long as (limit - estimate - cost) >= freeAbove. */
+  freeUntil = 0
+  freeAbove = 0
+
+  constructor(key: string, windowMs: number, window: number) {
+    this.key = key
+    this.windowMs = windowMs
+    this.window = window
+    this.cur = [0]
+    this.prev = [0]
+  }
+
+  /**
+   * Moves the series forward so that `cur` is window `w` (w > this.window). Returns how many non-empty cells died.
+   * Unsent own-slot changes of dead cells are dropped with them (the caller keeps its pending count right).
+   */
+  advance(w: number): number {
+    const step = w - this.window
+    let died = 0
+    if (step === 1) {
+      if (this.prevSum > 0) died = 1
+      const recycled = this.prev
+      recycled.fill(0)
+      this.prev = this.cur
+      this.cur = recycled
+      this.prevSum = this.curSum
+      this.curSum = 0
+      this.dirty = (this.dirty & DIRTY_CURRENT) === 0 ? 0 : DIRTY_PREVIOUS
+    } else {
+      if (this.curSum > 0) died++
+      if (this.prevSum > 0) died++
+      this.cur.fill(0)
+      this.prev.fill(0)
+      this.curSum = 0
+      this.prevSum = 0
+      this.dirty = 0
+    }
+    this.window = w
+    return died
+  }
+
+  /** Counts of window `w` and `w - 1` as this series holds them (0 for windows it no longer or not yet holds). */
+  countAt(w: number): number {
+    if (w === this.window) return this.curSum
+    if (w === this.window - 1) return this.prevSum
+    return 0
+  }
+
+  /** Makes both cells long enough to hold slot `idx`. */
+  ensureSlot(idx: number): void {
+    const cur = this.cur
+    const prev = this.prev
+    while (cur.length <= idx) cur.push(0)
+    while (prev.length <= idx) prev.push(0)
+  }
+}

@@ -1,0 +1,154 @@
+// The gossip layer of a meliproxy node: a libp2p host that keeps a full mesh with the cluster's members, pushes
+// deltas of replicated state on one long-lived stream per peer, exchanges full state on every (re)connection,
+// detects failures and carries request/response between nodes. It knows nothing of counters or rules: it carries
+// the opaque, already-encoded payloads of the channels it is given.
+import './promise-with-resolvers.js'
+import { GossipHost } from './gossip-host.js'
+import { validateGossipInit } from './gossip-config.js'
+import { loadAddedMembers } from './member-store.js'
+import { loadOrCreatePrivateKey } from './peer-key.js'
+
+export interface ReplicatedChannel {
+  /**
+   * Called on the gossip timer (every intervalMs) and when pendingSize() >= batchSize; returns the encoded delta to
+   * push to every connected peer, or undefined when nothing changed. Never called concurrently (nor concurrently with
+   * any other method here: the gossip layer calls channels from one thread, one call at a time). A delta taken while
+   * a peer is disconnected is not resent to it: the snapshot it gets on reconnection covers it.
+   */
+  takeDelta(): Uint8Array | undefined
+  /** Entries changed since the last takeDelta. Polled every max(1, intervalMs/4) ms: keep it O(1). */
+  pendingSize(): number
+  /**
+   * Called for each delta frame received from a member. Throwing (e.g. the channel's decoder's CodecError) means the
+   * frame is malformed: the gossip layer logs it and closes that peer's stream (it will be reopened); never crashes.
+   */
+  applyDelta(fromPeerId: string, payload: Uint8Array, now: number): void
+  /** Full state for anti-entropy, sent after the hello on every new stream. Must fit in maxFrameBytes. */
+  snapshot(now: number): Uint8Array
+  /** Applies a member's full state. Throwing is handled like applyDelta throwing. */
+  applySnapshot(fromPeerId: string, payload: Uint8Array, now: number): void
+}
+
+export interface GossipMember {
+  name: string
+  /** "host:port" of its gossip listener ("[v6]:port" for IPv6). */
+  p2p: string
+  /** When every member has one, only these peer ids may connect (connection gater allow-list). */
+  peerId?: string
+}
+
+export interface GossipLogger {
+  info(o: object, msg?: string): void
+  warn(o: object, msg?: string): void
+  error(o: object, msg?: string): void
+  debug(o: object, msg?: string): void
+}
+
+export interface GossipInit {
+  /** This node (its name and listen address). */
+  self: GossipMember
+  /** Every member including self, from cluster.yml. */
+  members: GossipMember[]
+  /** The key pair lives here: created once (atomic, mode 0600), reused. Members added at run time are kept here too. */
+  dataDir: string
+  /** Cluster secret → libp2p private network key (pnet swarm key derived from it). */
+  secret?: string
+  /** Cluster name, checked in every hello (default "meliproxy"). */
+  cluster?: string
+  /** Delta push period (cluster.yml gossip.intervalMs, default 20). */
+  intervalMs: number
+  /** Push early when a channel has this many pending entries (default 2000). */
+  batchSize?: number
+  /** Silence → suspect, 2× → down (default 1000). Heartbeat frames every suspectAfterMs/4 keep idle links warm. */
+  suspectAfterMs: number
+  /** Max wait for initial anti-entropy before declaring ready anyway (default 3000). */
+  syncTimeoutMs: number
+  /** Inbound and outbound frame limit (default 4 MiB). Every member must use the same value. */
+  maxFrameBytes: number
+  /** e.g. { counters, rules }; channel names ≤ 32 chars. */
+  channels: Record<string, ReplicatedChannel>
+  logger: GossipLogger
+  /** Wall clock, default Date.now (tests inject). */
+  now?: () => number
+}
+
+export type MemberState = 'self' | 'connecting' | 'syncing' | 'up' | 'suspect' | 'down'
+
+export interface MemberView {
+  name: string
+  peerId: string | null
+  address: string
+  state: MemberState
+  /** Wall ms of the last frame from it. */
+  lastHeardAt: number | null
+  /** Delta propagation latency from it (sender timestamp → applied here), over its last LAG_SAMPLES deltas. */
+  lagMs: { p50: number; p99: number } | null
+  /** Since when a gossip stream with it (either direction) has been open without interruption. */
+  connectedSince: number | null
+  /** Totals on its gossip streams since start (frame bytes, length prefixes included; not TCP/Noise/Yamux overhead). */
+  bytesIn: number
+  bytesOut: number
+  framesIn: number
+  framesOut: number
+}
+
+export interface GossipStats {
+  bytesIn: number
+  bytesOut: number
+  framesIn: number
+  framesOut: number
+  /** Inbound frames that closed their stream: oversized, undecodable, unknown type or channel, or rejected by a channel. */
+  malformedFrames: number
+  /** Outbound streams re-established after one to the same member had closed. */
+  reconnects: number
+  /** Hellos refused (not a member, contradicting peer id, other cluster or protocol version, no hello in time). */
+  rejectedPeers: number
+  /** Streams reset because the peer stopped reading and its write buffer overflowed. */
+  slowPeerAborts: number
+  /** Outbound deltas or snapshots dropped because they exceeded maxFrameBytes. */
+  oversizedOutbound: number
+  /** Inbound gossip streams handed to us by libp2p (authenticated by pnet and the gater, before any hello check). */
+  inboundStreams: number
+}
+
+export type RequestHandler = (fromPeerId: string, body: unknown) => Promise<unknown>
+
+export interface Gossip {
+  readonly peerId: string
+  /** Listens, dials members. Rejects with GossipListenError if the port is taken. A Gossip starts once. */
+  start(): Promise<void>
+  /** Pushes pending deltas, closes streams, stops libp2p. Pending requests and whenReady() reject with GossipStoppedError. */
+  stop(): Promise<void>
+  /** Synced with every reachable member, or syncTimeoutMs passed. Never goes back to false. */
+  readonly ready: boolean
+  whenReady(): Promise<void>
+  /** Self first, then members in config order (members added at run time last). */
+  members(): MemberView[]
+  /** Push pending deltas now (used on shutdown and by tests). */
+  flush(): void
+  /** Registers the handler of a method (1–64 characters); a second registration replaces the first. */
+  handle(method: string, handler: RequestHandler): void
+  /**
+   * Calls method on a member (by name or peer id; self runs the local handler). Rejects with GossipTimeoutError,
+   * GossipRemoteError (the handler threw; remoteCode carries its code), GossipPeerUnavailableError (no open stream,
+   * or it closed meanwhile), GossipUnknownMemberError, or GossipFrameTooLargeError (body over maxFrameBytes).
+   */
+  request(peer: string, method: string, body: unknown, timeoutMs: number): Promise<unknown>
+  /** State changes (connecting/syncing/up/suspect/down). Listeners must not throw (it is logged if they do). */
+  on(event: 'member', listener: (m: MemberView) => void): void
+  /** Run-time join: dials it and remembers it (persisted in dataDir). Rejects with GossipConfigError when invalid. */
+  addMember(m: GossipMember): Promise<void>
+  stats(): GossipStats
+}
+
+/** Creates the gossip host (not started): validates init, loads or creates the key pair in dataDir. */
+export async function createGossip(init: GossipInit): Promise<Gossip> {
+  const config = validateGossipInit(init)
+  const privateKey = await loadOrCreatePrivateKey(config.dataDir)
+  const added = await loadAddedMembers(config.dataDir)
+  return GossipHost.create(config, privateKey, added)
+}
+
+export { loadOrCreatePeerId } from './peer-key.js'
+export * from './errors.js'
+export * from './constants.js'
