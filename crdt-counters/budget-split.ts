@@ -136,16 +136,17 @@ export function decideBudget(view: BudgetView, policy: Readonly<SplitPolicy>, ou
   out.remaining = view.limit - view.estimate - reserved
   out.freeAbove = reserved + tightBelow
   out.tight = out.remaining - view.cost < tightBelow
-  if (out.tight) apportion(view, out.remaining > 0 ? Math.floor(out.remaining) : 0, policy, out.allotments)
+  // The epsilon keeps float dust in the reservation (a rate of 1e-17/ms) from costing a whole unit.
+  if (out.tight) apportion(view, out.remaining > 0 ? Math.floor(out.remaining + 1e-6) : 0, policy, out.allotments)
   return out
 }
 
 // Scratch for apportion(); grants are rare next to checks, but they run once per gossip round per tight key.
-const fractions: number[] = []
+const remainders: number[] = []
 const order: number[] = []
 let orderIds: string[] = []
 function byRemainder(a: number, b: number): number {
-  const d = fractions[b]! - fractions[a]!
+  const d = remainders[b]! - remainders[a]!
   if (d !== 0) return d
   const ia = orderIds[a]!
   const ib = orderIds[b]!
@@ -155,19 +156,33 @@ function byRemainder(a: number, b: number): number {
 /**
  * Largest-remainder apportionment of the integer `budget` over the view's live nodes, weighted by rate plus a floor.
  * Writes allotments[0..count-1]; they sum to `budget` exactly.
+ *
+ * Weights are quantised to integers relative to the largest one and the quotas computed in exact integer
+ * arithmetic, so every node that sees the same rates computes the same allotments whatever order it lists the
+ * nodes in (floating-point sums in different orders differ in the last bit, which is enough to move a remainder).
  */
 export function apportion(view: BudgetView, budget: number, policy: Readonly<SplitPolicy>, allotments: number[]): void {
   const count = view.count
-  let totalRate = 0
-  for (let k = 0; k < count; k++) totalRate += view.rates[k]!
-  const floor = (policy.floorShare * totalRate) / count + view.limit / view.windowMs / count
-  const totalWeight = totalRate + floor * count
+  let maxRate = 0
+  for (let k = 0; k < count; k++) if (view.rates[k]! > maxRate) maxRate = view.rates[k]!
+  const floor = (policy.floorShare * maxRate) / count + view.limit / view.windowMs / count
+  const maxWeight = maxRate + floor
+  // budget * weight must stay below 2^53: keep that many bits for the weights (at most 30).
+  const bits = Math.max(1, Math.min(30, 52 - bitLength(budget) - bitLength(count)))
+  const unit = 2 ** bits
+  let total = 0
+  for (let k = 0; k < count; k++) {
+    const q = maxWeight > 0 ? Math.max(1, Math.round(((view.rates[k]! + floor) / maxWeight) * unit)) : 1
+    remainders[k] = q
+    total += q
+  }
   let given = 0
   for (let k = 0; k < count; k++) {
-    const quota = totalWeight > 0 ? (budget * (view.rates[k]! + floor)) / totalWeight : budget / count
-    const whole = Math.floor(quota)
+    const share = budget * remainders[k]!
+    const rem = share % total
+    const whole = (share - rem) / total
     allotments[k] = whole
-    fractions[k] = quota - whole
+    remainders[k] = rem
     order[k] = k
     given += whole
   }
@@ -180,4 +195,8 @@ export function apportion(view: BudgetView, budget: number, policy: Readonly<Spl
     const k = order[i]!
     allotments[k] = allotments[k]! + 1
   }
+}
+
+function bitLength(n: number): number {
+  return n < 1 ? 1 : Math.floor(Math.log2(n)) + 1
 }

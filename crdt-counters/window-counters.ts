@@ -22,7 +22,16 @@ import {
 import { CounterArgumentError } from './errors.js'
 import { NodeRegistry } from './node-registry.js'
 import { retryAfterMs } from './sliding-window.js'
-import { DIRTY_CURRENT, DIRTY_PREVIOUS, WindowSeries } from './window-series.js'
+import {
+  DIRTY_CURRENT,
+  DIRTY_PREVIOUS,
+  RATES_CLAIMS_AT,
+  RATES_FREE_ABOVE,
+  RATES_FREE_UNTIL,
+  RATES_NODES,
+  RATES_SINCE,
+  WindowSeries,
+} from './window-series.js'
 
 export interface WindowCountersOptions {
   /** This node's id (its libp2p peer id in production). */
@@ -179,7 +188,7 @@ export class WindowCounters {
     if (w > s.window) this.advance(s, w)
     if (n === 0) return
     const rates = s.rates
-    if (rates !== null && now - rates[1]! >= this.foldMs) this.foldOwnRate(s, rates, now)
+    if (rates !== null && now - rates[RATES_NODES + 1]! >= this.foldMs) this.foldOwnRate(s, rates, now)
     let bit: number
     if (w === s.window) {
       s.cur[0] = s.cur[0]! + n
@@ -237,12 +246,13 @@ export class WindowCounters {
       if (!(value > 0)) continue
       const s = this.cellSeries(e[0], e[1], e[2], now)
       if (s === null) continue
-      const slots = e[2] === s.window ? s.cur : s.prev
-      if (slots.length <= idx) s.ensureSlot(idx)
+      const current = e[2] === s.window
+      if (s.cur.length <= idx) s.ensureSlot(idx, this.nodes.ids.length)
+      const slots = current ? s.cur : s.prev
       const old = slots[idx]!
       if (value <= old) continue
       slots[idx] = value
-      if (slots === s.cur) s.curSum += value - old
+      if (current) s.curSum += value - old
       else s.prevSum += value - old
       this.notePeerIncrease(s, idx, value - old, now)
     }
@@ -278,16 +288,50 @@ export class WindowCounters {
         if (!(value > 0)) continue
         const idx = this.nodes.indexOf(node)
         if (idx < 0) continue
-        const cells = e[2] === s.window ? s.cur : s.prev
-        if (cells.length <= idx) s.ensureSlot(idx)
+        const current = e[2] === s.window
+        if (s.cur.length <= idx) s.ensureSlot(idx, this.nodes.ids.length)
+        const cells = current ? s.cur : s.prev
         const old = cells[idx]!
         if (value <= old) continue
         cells[idx] = value
-        if (cells === s.cur) s.curSum += value - old
+        if (current) s.curSum += value - old
         else s.prevSum += value - old
-        s.freeUntil = 0
+        if (s.rates !== null) s.rates[RATES_FREE_UNTIL] = 0
       }
     }
+  }
+
+  /**
+   * The `limit` keys starting with `prefix` (for windowMs) with the highest sliding estimate at `now`, highest first,
+   * ties by key; keys whose estimate is 0 are left out. For the admin API: O(live keys), allocates only the answer.
+   */
+  topKeys(prefix: string, windowMs: number, now: number, limit: number): Array<{ key: string; estimate: number }> {
+    const top: Array<{ key: string; estimate: number }> = []
+    if (!(limit >= 1)) return top
+    const w = Math.floor(now / windowMs)
+    for (const [key, head] of this.byKey) {
+      if (!key.startsWith(prefix)) continue
+      let s: WindowSeries | null = head
+      while (s !== null && s.windowMs !== windowMs) s = s.sameKey
+      if (s === null) continue
+      if (w > s.window) this.advance(s, w)
+      const estimate = this.estimateOf(s, w, now)
+      if (!(estimate > 0)) continue
+      if (top.length === limit) {
+        const last = top[limit - 1]!
+        if (estimate < last.estimate || (estimate === last.estimate && key > last.key)) continue
+        top.pop()
+      }
+      // Insertion into the short sorted list.
+      let i = top.length
+      while (i > 0) {
+        const prev = top[i - 1]!
+        if (prev.estimate > estimate || (prev.estimate === estimate && prev.key < key)) break
+        i--
+      }
+      top.splice(i, 0, { key, estimate })
+    }
+    return top
   }
 
   /** A frame from `peer` arrived at `now`. The peer becomes live (again, if it was down). */
@@ -436,7 +480,8 @@ export class WindowCounters {
   /** Tight/free decision for a request that the local estimate allows. May (re)grant this node's allotment. */
   private splitAllows(s: WindowSeries, limit: number, est: number, cost: number, now: number, w: number): boolean {
     if (s.grantAt < 0) {
-      if (now < s.freeUntil && limit - est - cost >= s.freeAbove) return true
+      const r = s.rates
+      if (r !== null && now < r[RATES_FREE_UNTIL]! && limit - est - cost >= r[RATES_FREE_ABOVE]!) return true
     } else if (!this.mayRegrant(s, limit, now, w)) {
       return s.ownAdds - s.grantBase + cost <= s.allotment
     }
@@ -445,22 +490,22 @@ export class WindowCounters {
     const rates = s.rates!
     if (!d.tight) {
       s.grantAt = -1
-      s.freeAbove = d.freeAbove
-      s.freeUntil = now + this.freeCacheMs
-      rates[3] = -Infinity
+      rates[RATES_FREE_ABOVE] = d.freeAbove
+      rates[RATES_FREE_UNTIL] = now + this.freeCacheMs
+      rates[RATES_CLAIMS_AT] = -Infinity
       return true
     }
     s.grantAt = now
     s.grantLimit = limit
     s.grantBase = s.ownAdds
     s.allotment = d.allotments[0]!
-    s.freeUntil = 0
+    rates[RATES_FREE_UNTIL] = 0
     const viewNodes = this.viewNodes
     for (let v = 1; v < view.count; v++) {
-      const base = 4 * viewNodes[v]!
+      const base = RATES_NODES + 4 * viewNodes[v]!
       rates[base + 3] = rates[base + 2]! + d.allotments[v]!
     }
-    rates[3] = now
+    rates[RATES_CLAIMS_AT] = now
     return cost <= s.allotment
   }
 
@@ -480,6 +525,11 @@ export class WindowCounters {
     const live = nodes.live
     const rates = this.ratesOf(s, now)
     this.foldOwnRate(s, rates, now)
+    const tau = this.tau
+    // An exponentially weighted rate that started from 0 a short while ago underestimates by the weight it has not
+    // accumulated yet; dividing by that weight gives the mean rate over the time observed (what a cold burst needs).
+    const observed = now - rates[RATES_SINCE]!
+    const scale = 1 / (1 - Math.exp(-(observed > this.foldMs ? observed : this.foldMs) / tau))
     view.limit = limit
     view.estimate = est
     view.cost = cost
@@ -487,19 +537,13 @@ export class WindowCounters {
     view.windowMs = s.windowMs
     view.count = 1 + live.length
     view.ids[0] = this.self
-    view.rates[0] = rates[0]!
+    view.rates[0] = rates[RATES_NODES]! * scale
     view.heardAt[0] = now
     view.claims[0] = 0
-    const claimsValid = now - rates[3]! <= this.claimTtl
-    const tau = this.tau
-    // An exponentially weighted rate that started from 0 a short while ago underestimates by the weight it has not
-    // accumulated yet; dividing by that weight gives the mean rate over the time observed (what a cold burst needs).
-    const observed = now - s.ratesSince
-    const scale = 1 / (1 - Math.exp(-(observed > this.foldMs ? observed : this.foldMs) / tau))
-    view.rates[0] *= scale
+    const claimsValid = now - rates[RATES_CLAIMS_AT]! <= this.claimTtl
     for (let i = 0; i < live.length; i++) {
       const k = live[i]!
-      const base = 4 * k
+      const base = RATES_NODES + 4 * k
       const v = i + 1
       this.viewNodes[v] = k
       view.ids[v] = nodes.ids[k]!
@@ -512,21 +556,33 @@ export class WindowCounters {
     return view
   }
 
-  /** The series' rate array, allocated (rates start at 0) or grown to the registry's size. */
+  /** The series' rate array, allocated (rates start at 0) or grown to the registry's size, exactly. */
   private ratesOf(s: WindowSeries, now: number): number[] {
-    let rates = s.rates
-    const need = 4 * this.nodes.ids.length
+    const rates = s.rates
+    const need = RATES_NODES + 4 * this.nodes.ids.length
+    if (rates !== null && rates.length >= need) return rates
+    // Doubles from the start (0.5 placeholders), so V8 stores the array unboxed and never changes its kind.
+    const grown = new Array<number>(need).fill(0.5)
+    let from = 0
     if (rates === null) {
-      rates = new Array<number>(need).fill(0)
-      for (let b = 0; b < need; b += 4) rates[b + 1] = now
-      rates[2] = s.ownAdds
-      rates[3] = -Infinity
-      s.rates = rates
-      s.ratesSince = now
+      grown[RATES_SINCE] = now
+      grown[RATES_FREE_UNTIL] = 0
+      grown[RATES_FREE_ABOVE] = 0
+      grown[RATES_CLAIMS_AT] = -Infinity
+      grown[RATES_NODES + 2] = s.ownAdds
+      from = RATES_NODES
     } else {
-      while (rates.length < need) rates.push(0, now, 0, 0)
+      for (let i = 0; i < rates.length; i++) grown[i] = rates[i]!
+      from = rates.length
     }
-    return rates
+    for (let b = from; b < need; b += 4) {
+      grown[b] = 0
+      grown[b + 1] = now
+      if (b !== RATES_NODES) grown[b + 2] = 0
+      grown[b + 3] = 0
+    }
+    s.rates = grown
+    return grown
   }
 
   /**
@@ -534,16 +590,17 @@ export class WindowCounters {
    * happen at least every foldMs while the key is busy). Exponentially weighted, time constant tau.
    */
   private foldOwnRate(s: WindowSeries, rates: number[], now: number): void {
-    const dt = now - rates[1]!
-    const added = s.ownAdds - rates[2]!
-    rates[2] = s.ownAdds
+    const base = RATES_NODES
+    const dt = now - rates[base + 1]!
+    const added = s.ownAdds - rates[base + 2]!
+    rates[base + 2] = s.ownAdds
     if (dt <= 0) {
-      rates[0] = rates[0]! + added / this.tau
+      rates[base] = rates[base]! + added / this.tau
       return
     }
     const decay = Math.exp(-dt / this.tau)
-    rates[0] = rates[0]! * decay + (added / dt) * (1 - decay)
-    rates[1] = now
+    rates[base] = rates[base]! * decay + (added / dt) * (1 - decay)
+    rates[base + 1] = now
   }
 
   /**
@@ -551,10 +608,10 @@ export class WindowCounters {
    * delay, so the increase is spread over at most that long when folded into its rate.
    */
   private notePeerIncrease(s: WindowSeries, idx: number, delta: number, now: number): void {
-    s.freeUntil = 0
     if (!this.split) return
     const rates = this.ratesOf(s, now)
-    const base = 4 * idx
+    rates[RATES_FREE_UNTIL] = 0
+    const base = RATES_NODES + 4 * idx
     const dt = now - rates[base + 1]!
     rates[base + 2] = rates[base + 2]! + delta
     if (dt <= 0) {

@@ -6,11 +6,21 @@
 // the hot path reads two numbers. When the window advances by one the arrays swap roles and the old one is zeroed,
 // so rolling over allocates nothing.
 //
-// `rates` (allocated when the split first needs it) holds four numbers per node index k:
-//   [4k]   admission rate, per ms, as of [4k + 1]
-//   [4k+1] when that rate was last updated
-//   [4k+2] k = 0: own admissions already folded into the rate; k > 0: total increase of k's slot seen so far
-//   [4k+3] k = 0: when the claims below were set; k > 0: the cap on [4k+2] this node modelled for k at its last split
+// `rates` (allocated when the split first needs it; doubles, so nothing in it is boxed) holds the split's per-key
+// numbers: a header, then four numbers per node index k starting at RATES_NODES + 4k:
+//   [base]     admission rate, per ms, as of [base + 1]
+//   [base + 1] when that rate was last updated
+//   [base + 2] k = 0: own admissions already folded into the rate; k > 0: total increase of k's slot seen so far
+//   [base + 3] k > 0: the cap on [base + 2] this node modelled for k at its last split (its claim)
+
+/** rates[RATES_SINCE]: when the rates started observing (see the warm-up correction in WindowCounters). */
+export const RATES_SINCE = 0
+/** rates[RATES_FREE_UNTIL], rates[RATES_FREE_ABOVE]: while now < until, free as long as limit - estimate - cost >= above. */
+export const RATES_FREE_UNTIL = 1
+export const RATES_FREE_ABOVE = 2
+/** rates[RATES_CLAIMS_AT]: when the claims were set (-Infinity: none). */
+export const RATES_CLAIMS_AT = 3
+export const RATES_NODES = 4
 
 export const DIRTY_CURRENT = 1
 export const DIRTY_PREVIOUS = 2
@@ -34,17 +44,12 @@ export class WindowSeries {
   /** Own admissions ever added to this series (monotonic; feeds the own rate). */
   ownAdds = 0
   rates: number[] | null = null
-  /** When `rates` started observing (rates younger than their time constant are scaled up by the warm-up bias). */
-  ratesSince = 0
   /** When the current allotment was granted; -1 when the key is not tight. */
   grantAt = -1
   grantLimit = 0
   allotment = 0
   /** ownAdds when the allotment was granted. */
   grantBase = 0
-  /** While now < freeUntil, the key is free as long as (limit - estimate - cost) >= freeAbove. */
-  freeUntil = 0
-  freeAbove = 0
 
   constructor(key: string, windowMs: number, window: number) {
     this.key = key
@@ -90,11 +95,24 @@ export class WindowSeries {
     return 0
   }
 
-  /** Makes both cells long enough to hold slot `idx`. */
-  ensureSlot(idx: number): void {
-    const cur = this.cur
-    const prev = this.prev
-    while (cur.length <= idx) cur.push(0)
-    while (prev.length <= idx) prev.push(0)
+  /**
+   * Makes both cells long enough to hold slot `idx`, and `size` slots at least. Grown arrays are exactly that long:
+   * growing by push() would leave V8's usual slack (capacity 17 for 3 slots), which for a million keys is most of
+   * the memory.
+   */
+  ensureSlot(idx: number, size: number): void {
+    const length = size > idx ? size : idx + 1
+    this.cur = grown(this.cur, length)
+    this.prev = grown(this.prev, length)
   }
+}
+
+let zeros: number[] = [0]
+
+function grown(cells: number[], length: number): number[] {
+  if (cells.length >= length) return cells
+  while (zeros.length < length) zeros = zeros.concat(zeros)
+  const out = zeros.slice(0, length)
+  for (let i = 0; i < cells.length; i++) out[i] = cells[i]!
+  return out
 }

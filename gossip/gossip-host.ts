@@ -156,6 +156,7 @@ export class GossipHost implements Gossip {
   private timers: NodeJS.Timeout[] = []
   private readyTimer: NodeJS.Timeout | null = null
   private readonly sink: PeerLinkSink
+  private memberChanges: Promise<void> = Promise.resolve()
 
   static async create(config: GossipConfig, privateKey: PrivateKey, added: readonly GossipMember[]): Promise<GossipHost> {
     const peerId = peerIdFromPrivateKey(privateKey).toString()
@@ -365,7 +366,14 @@ export class GossipHost implements Gossip {
     this.listeners.push(listener)
   }
 
-  async addMember(m: GossipMember): Promise<void> {
+  addMember(m: GossipMember): Promise<void> {
+    // One at a time: each call validates against, and rewrites the file from, the members the previous one left.
+    const run = this.memberChanges.then(() => this.addMemberNow(m))
+    this.memberChanges = run.catch(() => undefined)
+    return run
+  }
+
+  private async addMemberNow(m: GossipMember): Promise<void> {
     if (this.status === 'stopping' || this.status === 'stopped') throw new GossipStateError('addMember(): the gossip host stopped')
     const member = validateAddedMember(m, [this.config.self, ...this.peers.map((p) => p.config)])
     if (this.allowedPeerIds !== null && member.peerId === null) {

@@ -165,6 +165,7 @@ export class MeliNode {
         limiter: () => limiterWithStats,
         recorder: new StatsExchangeRecorder(stats),
         isReady: () => gossip.ready,
+        maxHeaderBytes: config.proxy.maxHeaderBytes,
         maxBodyBytes: config.proxy.maxBodyBytes,
         maxInFlight: config.proxy.maxInFlight,
         trustRequestId: config.proxy.trustRequestId,

@@ -33,7 +33,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
   let stopOrigin: (() => Promise<void>) | null = null
   if (opts.localOrigin) {
     const { startOrigin } = await import('./origin/index.js')
-    const origin = await startOrigin({ host: '127.0.0.1', port: 9000 })
+    const origin = await startOrigin({ host: '127.0.0.1', port: 0 })
     upstream = origin.url
     stopOrigin = () => origin.close()
     say(`local origin serving Meli-like responses on ${origin.url}`)

@@ -3,7 +3,7 @@
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGossip, type MemberView } from '../index.js'
-import { CapturingLogger, TestCluster, waitFor } from './cluster-harness.js'
+import { CapturingLogger, TestCluster, freePorts, waitFor } from './cluster-harness.js'
 import { MaxMapChannel } from './max-map-channel.js'
 
 const SECRET = 'convergence-test-secret-0123456789'
@@ -134,7 +134,9 @@ describe('gossip convergence', () => {
     try {
       await a.whenReady()
       aChannel.set('from-a', 1)
-      await a.addMember(newcomer)
+      const [unusedPort] = await freePorts(1)
+      // two joins at once: both must be remembered
+      await Promise.all([a.addMember(newcomer), a.addMember({ name: 'd', p2p: `127.0.0.1:${unusedPort}` })])
       await b.addMember(newcomer)
       await expect(a.addMember(newcomer)).rejects.toMatchObject({ code: 'MELIPROXY_ERR_GOSSIP_CONFIG' })
       await waitFor(() => a.members()[2]?.state === 'up' && b.members()[2]?.state === 'up', 8000, 'a and b seeing c up')
@@ -145,7 +147,7 @@ describe('gossip convergence', () => {
       // a restarts from the same config (without c): it still knows c from its data directory
       const again = await createGossip(initFor(0, new MaxMapChannel(), new CapturingLogger('a2')))
       try {
-        expect(again.members().map((m) => m.name)).toEqual(['a', 'b', 'c'])
+        expect(again.members().map((m) => m.name)).toEqual(['a', 'b', 'c', 'd'])
         await again.start()
         await waitFor(() => again.members()[2]?.state === 'up', 8000, 'restarted a seeing c up')
       } finally {

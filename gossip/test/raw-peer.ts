@@ -14,7 +14,7 @@ import { frame, type Envelope } from '../frame-codec.js'
 import { tcpMultiaddr } from '../member-address.js'
 import { swarmKeyFromSecret } from '../swarm-key.js'
 
-export interface RawPeerOptions { privateKey?: PrivateKey; secret?: string }
+export interface RawPeerOptions { privateKey?: PrivateKey; secret?: string; /** e.g. '/ip4/127.0.0.1/tcp/7001' */ listen?: string }
 
 export class RawPeer {
   private constructor(readonly node: Libp2p) {}
@@ -22,6 +22,7 @@ export class RawPeer {
   static async create(options: RawPeerOptions = {}): Promise<RawPeer> {
     const node = await createLibp2p({
       ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+      ...(options.listen === undefined ? {} : { addresses: { listen: [options.listen] } }),
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],

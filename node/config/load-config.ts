@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parseDocument } from 'yaml'
 import { ConfigError } from './errors.js'
-import { substituteEnv, type SubstitutionProblem } from './env-substitution.js'
+import { protectReferences, substituteEnv, type SubstitutionProblem } from './env-substitution.js'
 import { configSchema, type ClusterConfig } from './schema.js'
 import { formatIssues, formatPath } from './validation-error.js'
 
@@ -30,7 +30,8 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ClusterConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  const protectedText = protectReferences(text)
+  const doc = parseDocument(protectedText.text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
@@ -42,7 +43,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     throw new ConfigError(file, ['(root): the file must be a YAML mapping with cluster, upstream, nodes, ...'])
   }
   const problems: SubstitutionProblem[] = []
-  const substituted = substituteEnv(raw, env, problems)
+  const substituted = substituteEnv(raw, protectedText.refs, env, problems)
   if (problems.length > 0) throw new ConfigError(file, problems.map((p) => `${formatPath(p.path)}: ${p.message}`))
 
   const parsed = configSchema.safeParse(substituted)

@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { z } from 'zod'
 import { rulesSchema } from '../rules/schema.js'
 import { parseDuration } from './duration.js'
+import { strictObject } from './validation-error.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -74,7 +75,7 @@ const nodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, {
   error: 'is not a node id (1–32 characters: letters, digits, ".", "_", "-"; starting with a letter or digit)',
 })
 
-const nodeSchema = z.strictObject({
+const nodeSchema = strictObject({
   id: nodeId,
   http: hostPort,
   admin: hostPort,
@@ -86,7 +87,7 @@ const nodeSchema = z.strictObject({
     .optional(),
 })
 
-const upstreamSchema = z.strictObject({
+const upstreamSchema = strictObject({
   url: z.string().refine(isUpstreamUrl, { error: 'is not an http:// or https:// origin URL without path, query or credentials' }),
   connections: int(1, 4096).default(DEFAULTS.upstream.connections),
   timeoutMs: int(1, 600_000).default(DEFAULTS.upstream.timeoutMs),
@@ -112,7 +113,7 @@ function isUpstreamUrl(text: string): boolean {
   )
 }
 
-const gossipSchema = z.strictObject({
+const gossipSchema = strictObject({
   intervalMs: int(1, 10_000).default(DEFAULTS.gossip.intervalMs),
   suspectAfterMs: int(100, 600_000).default(DEFAULTS.gossip.suspectAfterMs),
   syncTimeoutMs: int(0, 600_000).default(DEFAULTS.gossip.syncTimeoutMs),
@@ -120,26 +121,26 @@ const gossipSchema = z.strictObject({
   batchSize: int(1, 1_000_000).default(DEFAULTS.gossip.batchSize),
 })
 
-const clusterSchema = z.strictObject({
+const clusterSchema = strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'is not a cluster name (1–64 letters, digits, ".", "_", "-")' }),
   secret: z.string().min(16, { error: 'is too short for a cluster secret (at least 16 characters)' }).optional(),
   gossip: gossipSchema.prefault({}),
   partitionPolicy: z.enum(['visible', 'share'], { error: 'is not "visible" or "share"' }).default('visible'),
 })
 
-const proxySchema = z.strictObject({
+const proxySchema = strictObject({
   maxHeaderBytes: int(1024, 1 * MiB).default(DEFAULTS.proxy.maxHeaderBytes),
   maxBodyBytes: int(0, 1024 * MiB).default(DEFAULTS.proxy.maxBodyBytes),
   maxInFlight: int(1, 1_000_000).default(DEFAULTS.proxy.maxInFlight),
   trustRequestId: z.boolean({ error: 'is not true or false' }).default(DEFAULTS.proxy.trustRequestId),
 })
 
-const mongoSchema = z.strictObject({
+const mongoSchema = strictObject({
   uri: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, { error: 'is not a mongodb:// or mongodb+srv:// URI' }),
   database: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, { error: 'is not a database name' }).default('meliproxy'),
 })
 
-const statsSchema = z.strictObject({
+const statsSchema = strictObject({
   retention: duration(3_600_000, 3650 * 86_400_000).prefault(DEFAULTS.stats.retention),
   minuteRetention: duration(600_000, 30 * 86_400_000).prefault(DEFAULTS.stats.minuteRetention),
   flushIntervalMs: int(50, 60_000).default(DEFAULTS.stats.flushIntervalMs),
@@ -147,7 +148,7 @@ const statsSchema = z.strictObject({
   mongo: mongoSchema.optional(),
 })
 
-const adminSchema = z.strictObject({
+const adminSchema = strictObject({
   token: z.string().min(16, { error: 'is too short for an admin token (at least 16 characters)' }).optional(),
   openReads: z.boolean({ error: 'is not true or false' }).default(DEFAULTS.admin.openReads),
   uiOrigin: z.string().refine(isOrigin, { error: 'is not an origin such as http://127.0.0.1:5173' }).optional(),
@@ -162,8 +163,7 @@ function isOrigin(text: string): boolean {
   }
 }
 
-export const configSchema = z
-  .strictObject({
+export const configSchema = strictObject({
     cluster: clusterSchema,
     upstream: upstreamSchema,
     proxy: proxySchema.prefault({}),

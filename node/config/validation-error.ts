@@ -2,7 +2,7 @@
 //   rules[2].limit: -5 is not a positive integer
 //   rules[0]: unknown field "limt" (allowed: id, match, by, limit, per, mode)
 // cluster.yml, admin API bodies and replicated rules all report errors through this one formatter.
-import type { z } from 'zod'
+import { z } from 'zod'
 
 type Issue = z.core.$ZodIssue
 type Path = ReadonlyArray<PropertyKey>
@@ -38,12 +38,28 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text
 }
 
-function allowedKeys(issue: Issue, input: unknown): string {
-  const holder = valueAt(input, issue.path)
-  const shape = (issue as { allowed?: string[] }).allowed
-  if (shape) return ` (allowed: ${shape.join(', ')})`
-  void holder
-  return ''
+function allowedKeys(issue: Issue): string {
+  const allowed = (issue as { allowed?: string[] }).allowed
+  return allowed ? ` (allowed: ${allowed.join(', ')})` : ''
+}
+
+/**
+ * A strict object whose unknown-field issues also carry the allowed field names, which formatIssues prints:
+ * `unknown field "limt" (allowed: id, limit, per, ...)`. (zod copies the issue's own properties after the error map
+ * has run, so setting `allowed` there is what reaches the formatter.)
+ */
+export function strictObject<S extends z.core.$ZodLooseShape>(shape: S, notObject = 'is not a mapping') {
+  const allowed = Object.keys(shape)
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        ;(iss as { allowed?: string[] }).allowed = allowed
+        return undefined
+      }
+      if (iss.code !== 'invalid_type') return undefined
+      return iss.input === undefined ? '(required)' : notObject
+    },
+  })
 }
 
 /** One line per issue; `root` prefixes every path (e.g. "body" for admin API requests). */
@@ -58,7 +74,7 @@ export function formatIssues(issues: readonly Issue[], input: unknown, root = ''
     }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        lines.push(`${formatPath(issue.path, root)}: unknown field ${JSON.stringify(key)}${allowedKeys(issue, input)}`)
+        lines.push(`${formatPath(issue.path, root)}: unknown field ${JSON.stringify(key)}${allowedKeys(issue)}`)
       }
       continue
     }

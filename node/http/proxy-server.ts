@@ -50,6 +50,7 @@ export interface ProxyServerOptions {
   limiter: () => RequestLimiter | null
   recorder: ExchangeRecorder
   isReady: () => boolean
+  maxHeaderBytes: number
   maxBodyBytes: number
   maxInFlight: number
   trustRequestId: boolean
@@ -61,6 +62,8 @@ const NO_EXTRA: readonly string[] = []
 export class ProxyServer implements ExchangeListener {
   readonly options: ProxyServerOptions
   inFlight = 0
+  /** Size of the last request's headers, set by upstreamHeaders (saves returning a tuple per request). */
+  private headerBytes = 0
   private app: TemplatedApp | null = null
   private listenSocket: us_listen_socket | null = null
   private readonly facts: FactsFromUws = new FactsFromUws()
@@ -98,7 +101,8 @@ export class ProxyServer implements ExchangeListener {
     const opts = this.options
     const method = req.getCaseSensitiveMethod()
     const rawPath = req.getUrl()
-    const query = req.getQuery()
+    // undefined: no '?' at all; '': a bare '?' (kept, so the upstream sees the target the client sent).
+    const query = req.getQuery() as string | undefined
     const requestId = this.requestIdFor(req)
 
     if (!opts.isReady()) {
@@ -118,6 +122,12 @@ export class ProxyServer implements ExchangeListener {
     const socketAddress = addressFromBytes(new Uint8Array(res.getRemoteAddress()))
     const forwardedFor = req.getHeader('x-forwarded-for')
     const clientIp = opts.clientAddress.resolve(socketAddress, forwardedFor)
+    const trusted = opts.clientAddress.isTrusted(socketAddress)
+    const headers = this.upstreamHeaders(req, socketAddress, forwardedFor, trusted, requestId)
+    if (this.headerBytes + rawPath.length + (query?.length ?? 0) > opts.maxHeaderBytes) {
+      this.answer(res, '431 Request Header Fields Too Large', 'headers_too_large', `the request line and headers are larger than the ${opts.maxHeaderBytes}-byte limit`, requestId, NO_EXTRA, true)
+      return
+    }
 
     let extra = NO_EXTRA
     const limiter = opts.limiter()
@@ -148,15 +158,13 @@ export class ProxyServer implements ExchangeListener {
       return
     }
 
-    const trusted = opts.clientAddress.isTrusted(socketAddress)
-    const headers = this.upstreamHeaders(req, socketAddress, forwardedFor, trusted, requestId)
     const isHead = method === 'HEAD'
     const exchange = new ProxyExchange(res, this, isHead, requestId, extra, startedAt)
     const body = chunked || contentLength > 0 ? exchange.attachBody(opts.maxBodyBytes) : null
 
     this.inFlight++
     opts.upstream.pool.dispatch(
-      { origin: opts.upstream.origin, path: query === '' || query === undefined ? rawPath : `${rawPath}?${query}`, method, headers, body },
+      { origin: opts.upstream.origin, path: query === undefined ? rawPath : `${rawPath}?${query}`, method, headers, body },
       exchange,
     )
   }
@@ -165,10 +173,13 @@ export class ProxyServer implements ExchangeListener {
   private upstreamHeaders(req: HttpRequest, socketAddress: string, forwardedFor: string, trusted: boolean, requestId: string): string[] {
     const listed = connectionListed(req.getHeader('connection').toLowerCase())
     const out: string[] = ['host', this.options.upstream.host]
+    let bytes = 0
     req.forEach((name, value) => {
+      bytes += name.length + value.length + 4
       if (dropFromRequest(name) || (listed !== null && listed.has(name))) return
       out.push(name, value)
     })
+    this.headerBytes = bytes
     // From a trusted proxy the chain is extended; from anyone else it is replaced: a client can't plant addresses.
     out.push('x-forwarded-for', trusted && forwardedFor !== '' ? `${forwardedFor}, ${socketAddress}` : socketAddress)
     const proto = trusted ? req.getHeader('x-forwarded-proto') : ''

@@ -53,6 +53,9 @@ export function loadUws(): Uws {
   if (typeof (mod as Partial<Uws> | null)?.App !== 'function') {
     throw new UwsNativeUnavailableError(specifier, new Error('the module does not export App()'))
   }
+  // Without this, uWS adds "uWebSockets: 20" to every response: a proxy must not add headers of its own, and an
+  // origin advertising its server library is noise. ('999999990007' is uWS.js's switch for that header.)
+  ;(mod as { _cfg?: (key: string) => void })._cfg?.('999999990007')
   loaded = mod as Uws
   return loaded
 }

@@ -66,8 +66,12 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     const done = (ls: us_listen_socket | false): void => {
-      if (ls === false) reject(new OriginListenError(host, opts.port))
-      else resolve(ls)
+      if (ls !== false) {
+        resolve(ls)
+        return
+      }
+      closeApp(app)
+      reject(new OriginListenError(host, opts.port))
     }
     if (opts.reusePort === true) app.listen(host, opts.port, done)
     else listenExclusive(app, host, opts.port, (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT, done)
@@ -84,12 +88,16 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
         closed = true
         uws.us_listen_socket_close(listenSocket)
         pending.shutDown()
-        // Not in the typings of this uWS build, but present: closes every socket, including idle keep-alives.
-        ;(app as TemplatedApp & { close(): void }).close()
+        closeApp(app)
       }
       return Promise.resolve()
     },
   }
+}
+
+// Not in the typings of this uWS build, but present: closes every socket, including idle keep-alives.
+function closeApp(app: TemplatedApp): void {
+  ;(app as TemplatedApp & { close(): void }).close()
 }
 
 // The typings only declare listen(port, options, cb); the binary also takes (host, port, options, cb).

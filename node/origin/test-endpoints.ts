@@ -127,8 +127,9 @@ export function registerTestEndpoints(app: TemplatedApp, ctx: TestEndpointsConte
       // update() consumes the bytes before returning, so the ArrayBuffer uWS neuters afterwards needs no copy.
       hash.update(new Uint8Array(chunk))
       if (!isLast) return
-      const headers: Record<string, string> = {}
-      for (const [name, value] of rawHeaders) headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+      // Header names come from the client: a null-prototype object keeps `__proto__` or `constructor` plain keys.
+      const headers = Object.create(null) as Record<string, string>
+      for (const [name, value] of rawHeaders) headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value
       const body = Buffer.from(JSON.stringify({ method, url, query, headers, rawHeaders, bodyLength, bodySha256: hash.digest('hex') }))
       const send = (): void => {
         sendStatus(res, head, status, body)
@@ -206,13 +207,14 @@ export function registerTestEndpoints(app: TemplatedApp, ctx: TestEndpointsConte
       return
     }
     const p = pending.begin(res, path)
+    // Never finished on purpose; the origin drops the connection after maxMs so nothing is held forever.
+    p.timer = setTimeout(() => p.closeByOrigin(), maxMs)
+    if (head) return // a HEAD response has no body to cut short: it stalls before its headers
     res.writeStatus('200 OK')
     for (const [k, v] of BYTES_HEADERS) res.writeHeader(k, v)
     const part = deterministicBytes(0, sent)
     if (mode === 'chunked') res.write(part)
     else res.tryEnd(part, total)
-    // Never finished on purpose; the origin drops the connection after maxMs so nothing is held forever.
-    p.timer = setTimeout(() => p.closeByOrigin(), maxMs)
   })
 
   const statusReplies = new Map<number, Buffer>()

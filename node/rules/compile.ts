@@ -156,16 +156,16 @@ export class CompiledRules {
     const compiled: CompiledRule[] = []
     rules.forEach((rule, i) => {
       const at = `rules[${i}]`
-      if (typeof rule.id !== 'string' || !RULE_ID.test(rule.id)) throw new RuleInvalidError(`${at}.id`, 'is not a valid rule id')
+      if (typeof rule.id !== 'string' || !RULE_ID.test(rule.id)) throw new RuleInvalidError(`${at}.id`, `${JSON.stringify(rule.id)} is not a rule id`)
       if (ids.has(rule.id)) throw new RuleInvalidError(`${at}.id`, `${JSON.stringify(rule.id)} is a duplicate id`)
       ids.add(rule.id)
-      if (!Number.isSafeInteger(rule.limit) || rule.limit <= 0) throw new RuleInvalidError(`${at}.limit`, 'is not a positive integer')
+      if (!Number.isSafeInteger(rule.limit) || rule.limit <= 0) throw new RuleInvalidError(`${at}.limit`, `${JSON.stringify(rule.limit)} is not a positive integer`)
       const windowMs = typeof rule.per === 'string' ? parseWindow(rule.per) : undefined
       if (windowMs === undefined) throw new RuleInvalidError(`${at}.per`, `${JSON.stringify(rule.per)} is not a window`)
       setBit(this.all, i)
 
       const match = rule.match
-      const methods = listOf(match?.method)
+      const methods = conditionList(match?.method, `${at}.match.method`)
       if (methods.length === 0) setBit(this.noMethodCondition, i)
       for (const method of methods) {
         const upper = method.toUpperCase()
@@ -177,7 +177,7 @@ export class CompiledRules {
         setBit(bits, i)
       }
 
-      const addresses = listOf(match?.ip)
+      const addresses = conditionList(match?.ip, `${at}.match.ip`)
       if (addresses.length === 0) setBit(this.noIpCondition, i)
       for (const text of addresses) {
         const range = parseIpRange(text)
@@ -186,7 +186,7 @@ export class CompiledRules {
         anyIp = true
       }
 
-      const globs = listOf(match?.path)
+      const globs = conditionList(match?.path, `${at}.match.path`)
       if (globs.length === 0) setBit(this.noPathCondition, i)
       for (const glob of globs) {
         const parsed = parsePathGlob(glob)
@@ -231,23 +231,30 @@ export class CompiledRules {
     this.ipText = undefined
     const cand = this.candidates
     const tmp = this.scratch
-    cand.set(this.all)
+    const words = cand.length
+    // Plain loops, not TypedArray.set: with one or a few words the builtin call costs more than the copy.
+    for (let k = 0; k < words; k++) cand[k] = this.all[k]!
 
     if (this.byMethod !== undefined) {
-      tmp.set(this.noMethodCondition)
       const bits = this.byMethod.get(facts.method)
-      if (bits !== undefined) for (let k = 0; k < tmp.length; k++) tmp[k] = tmp[k]! | bits[k]!
-      if (!andInto(cand, tmp)) return 0
+      const none = this.noMethodCondition
+      let any = 0
+      for (let k = 0; k < words; k++) {
+        const v = cand[k]! & (none[k]! | (bits === undefined ? 0 : bits[k]!))
+        cand[k] = v
+        any |= v
+      }
+      if (any === 0) return 0
     }
     if (this.ips !== undefined) {
-      tmp.set(this.noIpCondition)
+      for (let k = 0; k < words; k++) tmp[k] = this.noIpCondition[k]!
       const family = this.parseClientIp(facts)
       if (family === IPV4) this.ips.matchV4(this.ipWords[0]!, tmp)
       else if (family === IPV6) this.ips.matchV6(this.ipWords, tmp)
       if (!andInto(cand, tmp)) return 0
     }
     if (this.paths !== undefined) {
-      tmp.set(this.noPathCondition)
+      for (let k = 0; k < words; k++) tmp[k] = this.noPathCondition[k]!
       this.paths.match(facts.path, tmp)
       if (!andInto(cand, tmp)) return 0
     }
@@ -330,9 +337,12 @@ function withoutTrailingSlash(path: string): string {
   return path.length > 1 && path.charCodeAt(path.length - 1) === 47 ? path.slice(0, -1) : path
 }
 
-function listOf<T>(value: T | readonly T[] | undefined): readonly T[] {
+/** A condition's values as a list ([] = no condition). An empty list would silently mean "any": refused. */
+function conditionList<T>(value: T | readonly T[] | undefined, field: string): readonly T[] {
   if (value === undefined) return []
-  return Array.isArray(value) ? (value as readonly T[]) : [value as T]
+  if (!Array.isArray(value)) return [value as T]
+  if (value.length === 0) throw new RuleInvalidError(field, '[] is an empty list')
+  return value as readonly T[]
 }
 
 /**

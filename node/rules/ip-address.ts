@@ -197,30 +197,44 @@ export function parseIpRange(text: string): IpRange | undefined {
   return { family, words, prefix }
 }
 
-/** RFC 5952 text: IPv4 dotted-quad; IPv6 lower-case, no leading zeros, the longest run of zero groups as "::". */
+function group(words: ArrayLike<number>, i: number): number {
+  const w = words[i >>> 1]!
+  return (i & 1) === 0 ? w >>> 16 : w & 0xffff
+}
+
+/**
+ * RFC 5952 text: IPv4 dotted-quad; IPv6 lower-case, no leading zeros, the longest run (≥ 2) of zero groups as
+ * "::" (the first on a tie). Builds only the result string (it runs per request for `by: ip` keys).
+ */
 export function formatIp(family: typeof IPV4 | typeof IPV6, words: ArrayLike<number>): string {
   if (family === IPV4) {
     const v = words[0]!
     return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
   }
-  const g: number[] = []
-  for (let k = 0; k < 4; k++) g.push(words[k]! >>> 16, words[k]! & 0xffff)
   let bestStart = -1
   let bestLen = 1
   for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
+    if (group(words, i) !== 0) {
       i++
       continue
     }
     let j = i
-    while (j < 8 && g[j] === 0) j++
+    while (j < 8 && group(words, j) === 0) j++
     if (j - i > bestLen) {
       bestStart = i
       bestLen = j - i
     }
     i = j
   }
-  const hex = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(':')
-  if (bestStart < 0) return hex(0, 8)
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`
+  let text = ''
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::'
+      i += bestLen - 1
+      continue
+    }
+    if (text !== '' && !text.endsWith(':')) text += ':'
+    text += group(words, i).toString(16)
+  }
+  return text
 }

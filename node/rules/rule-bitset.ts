@@ -13,10 +13,6 @@ export function hasBit(bits: Uint32Array, rule: number): boolean {
   return (bits[rule >>> 5]! & (1 << (rule & 31))) !== 0
 }
 
-export function clearBit(bits: Uint32Array, rule: number): void {
-  bits[rule >>> 5] = (bits[rule >>> 5]! & ~(1 << (rule & 31))) >>> 0
-}
-
 /** target |= source */
 export function orInto(target: Uint32Array, source: Uint32Array): void {
   for (let k = 0; k < target.length; k++) target[k] = target[k]! | source[k]!

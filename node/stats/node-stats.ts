@@ -96,6 +96,16 @@ export class NodeStats {
     }
     const sink: StatsSink | null = mongo ?? opts.sink ?? null
     const store = StatsStore.open({ dataDir: opts.dataDir, maxTopKeys: opts.maxTopKeys, outbox: sink !== null, logger: opts.logger })
+    try {
+      return await NodeStats.start(opts, store, sink, mongo)
+    } catch (err) {
+      await store.close().catch(() => undefined)
+      await mongo?.close().catch(() => undefined)
+      throw err
+    }
+  }
+
+  private static async start(opts: ResolvedStatsOptions, store: StatsStore, sink: StatsSink | null, mongo: MongoStatsSink | null): Promise<NodeStats> {
     const now = opts.now()
     // Never reopen a minute that was already closed (the clock may have gone back across a restart).
     const start = Math.max(alignTo(now, 'minute'), store.rolledThrough() + MINUTE_MS)

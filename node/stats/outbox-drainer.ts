@@ -113,11 +113,11 @@ export class OutboxDrainer {
         }
         if (delivered.length === 0) continue
         await this.withTimeout(this.track(this.opts.sink.write(minutes, hours)))
-        await this.opts.store.ackOutbox(delivered)
         if (this.failures > 0) this.opts.logger.info({ afterFailures: this.failures }, 'stats sink reachable again')
         this.failures = 0
         this.lastError = null
         this.lastSuccessAt = Date.now()
+        await this.opts.store.ackOutbox(delivered)
       }
     } catch (err) {
       this.failures++

@@ -16,8 +16,6 @@ export class Feed<T> {
   data = $state.raw<T | null>(null)
   /** The error of the latest attempt, null after a success. */
   error = $state.raw<Error | null>(null)
-  /** True until the first attempt ends, and again while a reload after reset() is pending. */
-  loading = $state(true)
   lastOkAt = $state<number | null>(null)
 
   readonly #load: (signal: AbortSignal) => Promise<T>
@@ -52,7 +50,6 @@ export class Feed<T> {
     this.data = null
     this.error = null
     this.lastOkAt = null
-    this.loading = true
     this.#poller.refresh()
   }
 
@@ -67,7 +64,6 @@ export class Feed<T> {
       if (signal.aborted) return
       this.error = error instanceof Error ? error : new Error(String(error))
     }
-    this.loading = false
   }
 }
 

@@ -39,6 +39,11 @@ describe('built admin UI in Chromium', () => {
       await page.getByTestId('chart-requests').locator('canvas').first().waitFor()
       expect(await page.getByTestId('traffic-timezone').textContent()).toBe('times in Asia/Tokyo')
       await admin.screenshot('fake-traffic')
+      await page.getByTestId('range-week').click()
+      await page.locator('[data-testid="resolution"]:disabled').waitFor()
+      expect(await page.getByTestId('resolution').inputValue()).toBe('hour')
+      await page.getByTestId('chart-requests').locator('canvas').first().waitFor()
+      await admin.screenshot('fake-traffic-week')
 
       await admin.showTab('limits')
       await admin.waitForLimitedKey('152.152.152.152')

@@ -160,14 +160,15 @@ describe('/__origin/echo', () => {
     expect(e.bodySha256).toBe(createHash('sha256').update(body).digest('hex'))
   })
 
-  it('keeps repeated headers, in order, and reads chunked request bodies', async () => {
+  it('keeps repeated headers in order, header names that are Object keys, and reads chunked request bodies', async () => {
     const raw = await rawExchange(
       origin.port,
-      'POST /__origin/echo HTTP/1.1\r\nHost: h\r\nX-Dup: one\r\nX-Dup: two\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+      'POST /__origin/echo HTTP/1.1\r\nHost: h\r\nX-Dup: one\r\nX-Dup: two\r\nConstructor: c\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
       responseComplete,
     )
     const e = JSON.parse(raw.toString('utf8').split('\r\n\r\n')[1]!) as { headers: Record<string, string>; rawHeaders: Array<[string, string]>; bodyLength: number; bodySha256: string }
     expect(e.headers['x-dup']).toBe('one, two')
+    expect(e.headers.constructor).toBe('c')
     expect(e.rawHeaders.filter(([k]) => k === 'x-dup')).toEqual([['x-dup', 'one'], ['x-dup', 'two']])
     expect(e.bodyLength).toBe(5)
     expect(e.bodySha256).toBe(createHash('sha256').update('abcde').digest('hex'))

@@ -129,6 +129,7 @@ describe('compiled matching', () => {
       [{ ...base, match: { ip: '10.0.0.0/33' } }],
       [{ ...base, match: { path: '/a/**b' } }],
       [{ ...base, by: ['cookie'] }],
+      [{ ...base, match: { method: [] } }],
     ]
     for (const rulesSet of bad) {
       let code: string | undefined

@@ -90,6 +90,17 @@ describe('formatIp', () => {
     expect(fmt('0:0:0:0:0:0:0:1')).toBe('::1')
     expect(fmt('1:0:0:0:0:0:0:0')).toBe('1::')
   })
+
+  it('agrees with the WHATWG URL serializer on random IPv6 addresses (property)', () => {
+    const w = new Uint32Array(4)
+    fc.assert(
+      fc.property(fc.ipV6(), (text) => {
+        if (parseIp(text, w) !== IPV6) return // IPv4-mapped: written as IPv4 on purpose
+        expect(formatIp(IPV6, w)).toBe(new URL(`http://[${text}]/`).hostname.slice(1, -1))
+      }),
+      { numRuns: 2000 },
+    )
+  })
 })
 
 describe('address and CIDR matching', () => {

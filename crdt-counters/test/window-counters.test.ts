@@ -1,0 +1,344 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { CounterArgumentError, decodeDelta, decodeState, encodeDelta, encodeState, WindowCounters, type StateEntry } from '../index.js'
+import { normalise } from '../testing/simulated-network.js'
+
+const W = 1000
+const T0 = 1_700_000_000_000 // a multiple of W
+const NODES = ['n0', 'n1', 'n2']
+
+interface Op {
+  node: number
+  key: string
+  windowMs: number
+  dt: number
+  n: number
+}
+const op: fc.Arbitrary<Op> = fc.record({
+  node: fc.integer({ min: 0, max: 2 }),
+  key: fc.constantFrom('a', 'b', 'ip=1.2.3.4'),
+  windowMs: fc.constantFrom(W, 3 * W),
+  dt: fc.integer({ min: 0, max: 700 }),
+  n: fc.integer({ min: 1, max: 5 }),
+})
+
+/** Runs ops on three nodes with no gossip; returns the nodes and the final time. */
+function runOps(ops: Op[]): { nodes: WindowCounters[]; now: number } {
+  const nodes = NODES.map((self) => new WindowCounters({ self }))
+  let now = T0
+  for (const o of ops) {
+    now += o.dt
+    nodes[o.node]!.add(o.key, o.windowMs, now, o.n)
+  }
+  return { nodes, now }
+}
+
+function view(c: WindowCounters, now: number): StateEntry[] {
+  return normalise(c.snapshot(now))
+}
+
+function mergedFrom(states: StateEntry[][], now: number): WindowCounters {
+  const c = new WindowCounters({ self: 'observer' })
+  for (const s of states) c.mergeSnapshot(s, now)
+  return c
+}
+
+describe('WindowCounters as a CRDT', () => {
+  it('snapshot merge is commutative, associative and idempotent', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const { nodes, now } = runOps(ops)
+        const [x, y, z] = nodes.map((n) => n.snapshot(now)) as [StateEntry[], StateEntry[], StateEntry[]]
+        const xyz = view(mergedFrom([x, y, z], now), now)
+        expect(view(mergedFrom([z, y, x], now), now)).toEqual(xyz)
+        expect(view(mergedFrom([y, x, z], now), now)).toEqual(xyz)
+        // (x + y) + z == x + (y + z)
+        const xy = mergedFrom([x, y], now).snapshot(now)
+        const yz = mergedFrom([y, z], now).snapshot(now)
+        expect(view(mergedFrom([xy, z], now), now)).toEqual(view(mergedFrom([x, yz], now), now))
+        // Merging again changes nothing.
+        const again = mergedFrom([x, y, z, z, x, y, xy], now)
+        expect(view(again, now)).toEqual(xyz)
+      }),
+    )
+  })
+
+  it('applying a delta equals applying the mutation, with duplicates, reordering and the real codec', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.integer({ min: 1, max: 4 }), fc.integer(), (ops, every, seed) => {
+        const a = new WindowCounters({ self: 'a' })
+        const b = new WindowCounters({ self: 'b' })
+        let now = T0
+        const frames: Uint8Array[] = []
+        ops.forEach((o, i) => {
+          now += o.dt
+          a.add(o.key, o.windowMs, now, o.n)
+          if (i % every === 0) frames.push(encodeDelta(a.takeDelta()))
+        })
+        frames.push(encodeDelta(a.takeDelta()))
+        expect(a.pendingDeltaSize()).toBe(0)
+        // Deliver every frame twice, in a shuffled order, all at the end.
+        const delivery = fc.sample(fc.shuffledSubarray([...frames, ...frames], { minLength: frames.length * 2 }), { seed, numRuns: 1 })[0]!
+        for (const f of delivery) b.mergeDelta('a', decodeDelta(f), now)
+        expect(view(b, now)).toEqual(view(a, now))
+        for (const o of ['a', 'b', 'ip=1.2.3.4']) {
+          for (const wm of [W, 3 * W]) expect(b.estimate(o, wm, now)).toBe(a.estimate(o, wm, now))
+        }
+      }),
+    )
+  })
+
+  it('snapshot exchange converges every node to the same state', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const { nodes, now } = runOps(ops)
+        const snaps = nodes.map((n) => decodeState(encodeState(n.snapshot(now))))
+        for (const n of nodes) for (const s of snaps) n.mergeSnapshot(s, now)
+        const first = view(nodes[0]!, now)
+        for (const n of nodes) expect(view(n, now)).toEqual(first)
+      }),
+    )
+  })
+})
+
+describe('WindowCounters deltas', () => {
+  it('takeDelta carries absolute own-slot values once; [] when nothing changed', () => {
+    const c = new WindowCounters({ self: 'me' })
+    expect(c.takeDelta()).toEqual([])
+    c.add('k', W, T0 + 1)
+    c.add('k', W, T0 + 2, 2)
+    c.add('j', W, T0 + 3)
+    expect(c.pendingDeltaSize()).toBe(2)
+    expect(c.takeDelta().sort()).toEqual([
+      ['j', W, T0 / W, 1],
+      ['k', W, T0 / W, 3],
+    ])
+    expect(c.pendingDeltaSize()).toBe(0)
+    expect(c.takeDelta()).toEqual([])
+    c.add('k', W, T0 + 4)
+    expect(c.takeDelta()).toEqual([['k', W, T0 / W, 4]])
+  })
+
+  it('a change in the previous window and one in the current are both sent; dead ones are not', () => {
+    const c = new WindowCounters({ self: 'me' })
+    c.add('k', W, T0 + 10) // window w
+    c.add('k', W, T0 + W + 10) // window w + 1: w is now the previous cell, still unsent
+    expect(c.pendingDeltaSize()).toBe(2)
+    expect(c.takeDelta().sort()).toEqual([
+      ['k', W, T0 / W, 1],
+      ['k', W, T0 / W + 1, 1],
+    ])
+    c.add('k', W, T0 + W + 20)
+    c.estimate('k', W, T0 + 3 * W) // two windows later: the unsent change died with its cell
+    expect(c.pendingDeltaSize()).toBe(0)
+    expect(c.takeDelta()).toEqual([])
+  })
+
+  it('mergeDelta ignores dead windows, windows more than one ahead, zero values and our own id', () => {
+    const c = new WindowCounters({ self: 'me' })
+    const w = T0 / W
+    c.mergeDelta('p', [['k', W, w - 2, 5]], T0)
+    c.mergeDelta('p', [['k', W, w + 2, 5]], T0)
+    c.mergeDelta('p', [['k', W, w, 0]], T0)
+    c.mergeDelta('me', [['k', W, w, 7]], T0)
+    expect(c.estimate('k', W, T0)).toBe(0)
+    c.mergeDelta('p', [['k', W, w + 1, 5]], T0) // a peer slightly ahead across the boundary
+    expect(c.estimate('k', W, T0 + W)).toBe(5)
+  })
+
+  it('mergeSnapshot restores our own slot after a restart, and deltas then continue from it', () => {
+    const before = new WindowCounters({ self: 'me' })
+    before.add('k', W, T0 + 1, 7)
+    const peer = new WindowCounters({ self: 'peer' })
+    peer.mergeDelta('me', before.takeDelta(), T0 + 2)
+    const restarted = new WindowCounters({ self: 'me' })
+    restarted.mergeSnapshot(peer.snapshot(T0 + 3), T0 + 3)
+    expect(restarted.estimate('k', W, T0 + 3)).toBe(7)
+    restarted.add('k', W, T0 + 4)
+    expect(restarted.takeDelta()).toEqual([['k', W, T0 / W, 8]])
+  })
+})
+
+describe('WindowCounters bounds', () => {
+  it('maxKeys: evicts the least recently used key and counts evictions', () => {
+    const c = new WindowCounters({ self: 'me', maxKeys: 3 })
+    c.add('a', W, T0)
+    c.add('b', W, T0)
+    c.add('c', W, T0)
+    c.check('a', 10, W, T0) // a is now the most recently used
+    c.add('d', W, T0) // evicts b
+    expect(c.size).toBe(3)
+    expect(c.evictions).toBe(1)
+    expect(c.estimate('b', W, T0)).toBe(0)
+    expect(c.estimate('a', W, T0)).toBe(1)
+    for (let i = 0; i < 100; i++) c.add(`x${i}`, W, T0)
+    expect(c.size).toBe(3)
+    expect(c.evictions).toBe(101)
+    // An evicted key's unsent change is no longer pending.
+    expect(c.pendingDeltaSize()).toBe(3)
+  })
+
+  it('one key with several window lengths keeps one series per window length', () => {
+    const c = new WindowCounters({ self: 'me' })
+    c.add('k', W, T0, 2)
+    c.add('k', 60 * W, T0, 5)
+    expect(c.size).toBe(2)
+    expect(c.estimate('k', W, T0)).toBe(2)
+    expect(c.estimate('k', 60 * W, T0)).toBe(5)
+    expect(c.prune(T0 + 2 * W)).toBe(1)
+    expect(c.size).toBe(1)
+    expect(c.estimate('k', 60 * W, T0 + 2 * W)).toBe(5)
+  })
+
+  it('prune drops dead cells and the keys left empty, and returns how many cells', () => {
+    const c = new WindowCounters({ self: 'me' })
+    c.add('old', W, T0)
+    c.add('both', W, T0)
+    c.add('both', W, T0 + W)
+    c.add('fresh', W, T0 + 2 * W)
+    expect(c.prune(T0 + 2 * W)).toBe(2) // old's cell and both's first cell
+    expect(c.size).toBe(2)
+    expect(c.estimate('both', W, T0 + 2 * W)).toBe(1)
+    expect(c.prune(T0 + 2 * W)).toBe(0)
+  })
+
+  it('maxNodes bounds the node ids remembered from peers', () => {
+    const c = new WindowCounters({ self: 'me', maxNodes: 3 })
+    const slots: Array<[string, number]> = Array.from({ length: 10 }, (_, i) => [`n${i}`, 1])
+    c.mergeSnapshot([['k', W, T0 / W, slots]], T0)
+    expect(c.estimate('k', W, T0)).toBe(2)
+    expect(c.refusedNodes).toBe(8)
+  })
+
+  it('refuses arguments that would corrupt counts', () => {
+    const c = new WindowCounters({ self: 'me' })
+    expect(() => c.add('k', W, T0, -1)).toThrow(CounterArgumentError)
+    expect(() => c.add('k', W, T0, 1.5)).toThrow(CounterArgumentError)
+    expect(() => c.add('k', 0, T0)).toThrow(CounterArgumentError)
+    expect(() => c.check('k', 10, 2.5, T0)).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: '' })).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: 'x', maxKeys: 0 })).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: 'x', gossipDelayMs: -1 })).toThrow(CounterArgumentError)
+    expect(c.size).toBe(0)
+  })
+})
+
+describe('WindowCounters with peers (budget split)', () => {
+  const MIN = 60_000
+  const T = Math.ceil(T0 / MIN) * MIN + 5000
+
+  function cluster(n: number): WindowCounters[] {
+    const ids = Array.from({ length: n }, (_, i) => `node-${i}`)
+    const nodes = ids.map((self) => new WindowCounters({ self, gossipDelayMs: 40 }))
+    for (const a of nodes) for (const id of ids) if (id !== a.self) a.peerHeard(id, T)
+    return nodes
+  }
+
+  it('a small limit is split before anyone admits: 10/min on 3 nodes gives 4, 3, 3', () => {
+    const nodes = cluster(3)
+    const admitted = nodes.map((c) => {
+      let n = 0
+      for (let i = 0; i < 20; i++) {
+        if (c.check('k', 10, MIN, T + 1).allowed) {
+          c.add('k', MIN, T + 1)
+          n++
+        }
+      }
+      return n
+    })
+    expect(admitted).toEqual([4, 3, 3])
+  })
+
+  it('far from the limit it never rejects, even with peers admitting at a high rate', () => {
+    const [a, b] = cluster(2) as [WindowCounters, WindowCounters]
+    let t = T
+    for (let i = 0; i < 2000; i++) {
+      t += 1
+      // b admits 1/ms and a hears about it every 20 ms.
+      b.add('k', MIN, t)
+      if (i % 20 === 0) {
+        a.peerHeard(b.self, t)
+        a.mergeDelta(b.self, b.takeDelta(), t)
+      }
+      const r = a.check('k', 100_000, MIN, t)
+      expect(r.allowed).toBe(true)
+      a.add('k', MIN, t)
+    }
+  })
+
+  it('without live peers a node decides alone on its local view', () => {
+    const nodes = cluster(3)
+    const a = nodes[0]!
+    a.peerDown('node-1', T)
+    a.peerDown('node-2', T)
+    expect(a.livePeers).toBe(0)
+    let n = 0
+    for (let i = 0; i < 20; i++) {
+      if (a.check('k', 10, MIN, T + 1).allowed) {
+        a.add('k', MIN, T + 1)
+        n++
+      }
+    }
+    expect(n).toBe(10)
+  })
+
+  it('a down peer keeps its counts but gets no share', () => {
+    const [a, b] = cluster(2) as [WindowCounters, WindowCounters]
+    b.add('k', MIN, T, 4)
+    a.mergeDelta(b.self, b.takeDelta(), T)
+    a.peerDown(b.self, T + 1)
+    expect(a.estimate('k', MIN, T + 1)).toBe(4)
+    let n = 0
+    for (let i = 0; i < 20; i++) {
+      if (a.check('k', 10, MIN, T + 2).allowed) {
+        a.add('k', MIN, T + 2)
+        n++
+      }
+    }
+    expect(n).toBe(6)
+  })
+
+  it("an exhausted allotment is renewed from fresh information, keeping the peer's part while it may still spend it", () => {
+    const [a, b] = cluster(2) as [WindowCounters, WindowCounters]
+    // 10/min on 2 nodes: 5 each at first.
+    for (let i = 0; i < 5; i++) {
+      expect(a.check('k', 10, MIN, T + 1).allowed).toBe(true)
+      a.add('k', MIN, T + 1)
+    }
+    const rejected = a.check('k', 10, MIN, T + 2)
+    expect(rejected.allowed).toBe(false)
+    expect(rejected.remaining).toBe(5)
+    expect(rejected.resetMs).toBeGreaterThan(0)
+    expect(rejected.resetMs).toBeLessThanOrEqual(40)
+    // b has admitted nothing so far and says so; its part (5) may still be spent, so a gets nothing more yet.
+    a.peerHeard(b.self, T + 10)
+    a.mergeDelta(b.self, b.takeDelta(), T + 10)
+    expect(a.check('k', 10, MIN, T + 11).allowed).toBe(false)
+    // Later, with b still silent about this key (heartbeats only), b's old part is no longer reserved.
+    let t = T + 11
+    let more = 0
+    for (let i = 0; i < 20; i++) {
+      t += 20
+      a.peerHeard(b.self, t)
+      if (a.check('k', 10, MIN, t).allowed) {
+        a.add('k', MIN, t)
+        more++
+      }
+    }
+    expect(more).toBeGreaterThan(0)
+    expect(more).toBeLessThanOrEqual(5)
+  })
+
+  it('budgetSplit false is the plain local-view check', () => {
+    const plain = new WindowCounters({ self: 'x', budgetSplit: false })
+    plain.peerHeard('y', T)
+    let n = 0
+    for (let i = 0; i < 20; i++) {
+      if (plain.check('k', 10, MIN, T + 1).allowed) {
+        plain.add('k', MIN, T + 1)
+        n++
+      }
+    }
+    expect(n).toBe(10)
+  })
+})
