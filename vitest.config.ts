@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: the server side (Node environment, real processes and sockets) and the admin UI's
-// component tests (Svelte compiled by its Vite plugin, DOM from happy-dom).
+// Three projects: the server side (Node environment, real processes and sockets), the admin UI's component tests
+// (Svelte compiled by its Vite plugin, DOM from happy-dom) and the admin UI in headless Chromium.
 export default defineConfig({
   test: {
     projects: [
@@ -17,6 +17,7 @@ export default defineConfig({
         },
       },
       './admin-ui/vitest.config.ts',
+      './admin-ui/vitest.e2e.config.ts',
     ],
   },
 })

@@ -15,6 +15,8 @@ export interface ReportRow {
   result: LoadResult
   /** req/s of every round, in the order run. */
   rounds?: number[]
+  /** Server-side CPU microseconds per completed request, per process group (e.g. `{ nginx: 21.3, origin: 14.1 }`). */
+  cpuUsPerRequest?: Record<string, number>
 }
 
 export interface Comparison {
@@ -56,14 +58,14 @@ export function markdownReport(report: BenchReport): string {
     '',
     `Settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`,
     '',
-    '| run | tool | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | non-2xx | MB/s | rounds (req/s) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| run | tool | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | non-2xx | MB/s | CPU µs/req | rounds (req/s) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ]
   for (const row of report.rows) {
     const r = row.result
     const l = r.latencyMs
     out.push(
-      `| ${row.name} | ${r.tool} | ${r.connections} | ${fmt(r.requestsPerSec)} | ${fmt(l.p50, 2)} | ${fmt(l.p90, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(r.errors)} | ${fmt(r.non2xx)} | ${fmt(r.bytesPerSec / 1e6, 1)} | ${(row.rounds ?? [r.requestsPerSec]).map((x) => fmt(x)).join(', ')} |`,
+      `| ${row.name} | ${r.tool} | ${r.connections} | ${fmt(r.requestsPerSec)} | ${fmt(l.p50, 2)} | ${fmt(l.p90, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(r.errors)} | ${fmt(r.non2xx)} | ${fmt(r.bytesPerSec / 1e6, 1)} | ${Object.entries(row.cpuUsPerRequest ?? {}).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')} | ${(row.rounds ?? [r.requestsPerSec]).map((x) => fmt(x)).join(', ')} |`,
     )
   }
   if (report.comparisons.length > 0) {

@@ -17,6 +17,7 @@ import { runLoad, wrkAvailable, type LoadOptions, type LoadResult } from '../lib
 import { startNginx, type RunningNginx } from '../lib/nginx.js'
 import type { NginxLimitRule } from '../lib/nginx-config.js'
 import { startOriginProcess, type OriginProcess } from '../lib/origin-process.js'
+import { processFamily, totalCpuSeconds } from '../lib/process-cpu.js'
 import { machineInfo, writeReport, type BenchReport, type ReportRow } from '../lib/report.js'
 
 /** A Meli-like mix: the recorded category, generated categories, items, users, a site and a search (0.6–3 KB). */
@@ -56,21 +57,43 @@ export interface OriginVsNginxOptions {
   resultsDir?: string
 }
 
+interface Run {
+  result: LoadResult
+  cpuUsPerRequest: Record<string, number>
+}
+
 interface Target {
   name: string
   baseUrl: string
   /** CPU placement for this target's rounds. */
   place(): Promise<void>
-  runs: LoadResult[]
+  /** Server-side processes whose CPU time per request is reported, by name. */
+  processes: Record<string, () => number[]>
+  runs: Run[]
 }
 
-function median(results: LoadResult[]): LoadResult {
-  const sorted = [...results].sort((a, b) => a.requestsPerSec - b.requestsPerSec)
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.result.requestsPerSec - b.result.requestsPerSec)
   return sorted[Math.floor((sorted.length - 1) / 2)]!
 }
 
-function line(r: LoadResult): string {
-  return `${Math.round(r.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`
+/** Runs `load` and measures the CPU time the target's processes spent per completed request. */
+async function measured(t: Target, load: () => Promise<LoadResult>): Promise<Run> {
+  const groups = Object.entries(t.processes).map(([name, pids]) => ({ name, pids: pids() }))
+  const before = groups.map((g) => totalCpuSeconds(g.pids))
+  const result = await load()
+  const cpuUsPerRequest: Record<string, number> = {}
+  groups.forEach((g, i) => {
+    const after = totalCpuSeconds(g.pids)
+    const start = before[i]
+    if (after !== undefined && start !== undefined && result.requests > 0) cpuUsPerRequest[g.name] = ((after - start) * 1e6) / result.requests
+  })
+  return { result, cpuUsPerRequest }
+}
+
+function line(r: LoadResult, cpu: Record<string, number> = {}): string {
+  const cpuText = Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)} µs CPU/req`).join(', ')
+  return `${Math.round(r.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, non-2xx ${r.non2xx}${cpuText === '' ? '' : `, ${cpuText}`}`
 }
 
 export async function runOriginVsNginx(o: OriginVsNginxOptions): Promise<BenchReport> {
@@ -97,6 +120,7 @@ export async function runOriginVsNginx(o: OriginVsNginxOptions): Promise<BenchRe
         place: async () => {
           if (split !== undefined) await pinProcess(o1.pid, split.server)
         },
+        processes: { origin: () => [o1.pid] },
         runs: [],
       },
     ]
@@ -108,13 +132,15 @@ export async function runOriginVsNginx(o: OriginVsNginxOptions): Promise<BenchRe
     if (started.ok) {
       nginx = started.nginx
       process.stderr.write(`nginx ${nginx.version} on ${nginx.url} (${o.nginxWorkers} worker${o.nginxWorkers === 1 ? '' : 's'})\n`)
-      targets.push({ name: `nginx → origin (${o.nginxWorkers}w, keepalive)`, baseUrl: nginx.url, place: placeBehindNginx, runs: [] })
+      const n = nginx
+      targets.push({ name: `nginx → origin (${o.nginxWorkers}w, keepalive)`, baseUrl: n.url, place: placeBehindNginx, processes: { nginx: () => processFamily(n.pid), origin: () => [o1.pid] }, runs: [] })
     } else notes.push(`nginx baseline skipped: ${started.reason}: ${started.message}`)
     if (o.withLimits && started.ok) {
       const limited = await startNginx({ upstream: { host: '127.0.0.1', port: o1.port }, workers: o.nginxWorkers, limits: NEVER_HIT_LIMITS, ...nginxAffinity })
       if (limited.ok) {
         nginxLimited = limited.nginx
-        targets.push({ name: `nginx + limit_req → origin (${o.nginxWorkers}w)`, baseUrl: nginxLimited.url, place: placeBehindNginx, runs: [] })
+        const n = nginxLimited
+        targets.push({ name: `nginx + limit_req → origin (${o.nginxWorkers}w)`, baseUrl: n.url, place: placeBehindNginx, processes: { nginx: () => processFamily(n.pid), origin: () => [o1.pid] }, runs: [] })
       } else notes.push(`nginx with limit_req skipped: ${limited.reason}: ${limited.message}`)
     }
 
@@ -141,18 +167,28 @@ export async function runOriginVsNginx(o: OriginVsNginxOptions): Promise<BenchRe
     for (let round = 1; round <= o.rounds; round++) {
       for (const t of targets) {
         await t.place()
-        const r = await load(t, o.durationSec, `${t.name} #${round}`)
-        t.runs.push(r)
-        process.stderr.write(`round ${round}/${o.rounds} ${t.name}: ${line(r)}\n`)
+        const run = await measured(t, () => load(t, o.durationSec, `${t.name} #${round}`))
+        t.runs.push(run)
+        process.stderr.write(`round ${round}/${o.rounds} ${t.name}: ${line(run.result, run.cpuUsPerRequest)}\n`)
       }
     }
 
-    const rows: ReportRow[] = targets.map((t) => ({ name: t.name, result: median(t.runs), rounds: t.runs.map((r) => Math.round(r.requestsPerSec)) }))
+    const rows: ReportRow[] = targets.map((t) => {
+      const m = median(t.runs)
+      return { name: t.name, result: m.result, rounds: t.runs.map((r) => Math.round(r.result.requestsPerSec)), cpuUsPerRequest: m.cpuUsPerRequest }
+    })
     const base = rows[0]!.result
-    const comparisons = rows.slice(1).flatMap((row) => [
-      { name: `${row.name} vs origin alone (req/s)`, ratio: row.result.requestsPerSec / base.requestsPerSec },
-      { name: `${row.name} vs origin alone (p99)`, ratio: row.result.latencyMs.p99 / Math.max(base.latencyMs.p99, 1e-3) },
-    ])
+    const baseCpu = rows[0]!.cpuUsPerRequest?.origin
+    const comparisons = rows.slice(1).flatMap((row) => {
+      const out = [
+        { name: `${row.name} vs origin alone (req/s)`, ratio: row.result.requestsPerSec / base.requestsPerSec },
+        { name: `${row.name} vs origin alone (p99)`, ratio: row.result.latencyMs.p99 / Math.max(base.latencyMs.p99, 1e-3) },
+      ]
+      const cpu = row.cpuUsPerRequest?.nginx
+      if (cpu !== undefined && baseCpu !== undefined) out.push({ name: `${row.name}: nginx CPU per request vs origin alone's`, ratio: cpu / baseCpu })
+      return out
+    })
+    if (baseCpu !== undefined) notes.push(`origin alone: ${baseCpu.toFixed(1)} µs of CPU per request, about ${Math.round(1e6 / baseCpu).toLocaleString('en-US')} req/s on one fully used core`)
     return {
       suite: 'origin-vs-nginx',
       startedAt,
@@ -207,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
   const report = await runOriginVsNginx(opts)
   const written = await writeReport(report, opts.resultsDir === undefined ? {} : { resultsDir: opts.resultsDir })
   process.stdout.write(`\norigin-vs-nginx (${report.settings.tool}, ${opts.connections} connections, ${opts.durationSec} s × ${opts.rounds} round(s), median):\n`)
-  for (const row of report.rows) process.stdout.write(`  ${row.name.padEnd(38)} ${line(row.result)}\n`)
+  for (const row of report.rows) process.stdout.write(`  ${row.name.padEnd(38)} ${line(row.result, row.cpuUsPerRequest)}\n`)
   for (const c of report.comparisons) process.stdout.write(`  ${c.name.padEnd(60)} ${c.ratio.toFixed(2)}\n`)
   for (const n of report.notes) process.stdout.write(`  note: ${n}\n`)
   process.stdout.write(`results: ${written.dir}\n`)

@@ -31,7 +31,7 @@ const report: BenchReport = {
   machine: { cpus: 2, cpuModel: 'X', node: 'v20', platform: 'linux/x64', loadAverage: [1, 2, 3] },
   settings: { tool: 'wrk', rounds: 3 },
   rows: [
-    { name: 'origin <alone>', result: result('o', 40000, 3.5, [{ second: 1, requestsPerSec: 39000 }, { second: 2, requestsPerSec: 41000 }]), rounds: [39000, 40000, 41000] },
+    { name: 'origin <alone>', result: result('o', 40000, 3.5, [{ second: 1, requestsPerSec: 39000 }, { second: 2, requestsPerSec: 41000 }]), rounds: [39000, 40000, 41000], cpuUsPerRequest: { origin: 14.25 } },
     { name: 'nginx → origin', result: result('n', 20000, 9.25) },
   ],
   comparisons: [{ name: 'nginx vs origin (req/s)', ratio: 0.5 }],
@@ -52,7 +52,7 @@ describe('report', () => {
     expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['demo-p99.svg', 'demo-rps.svg', 'demo-timeline.svg', 'demo.json', 'demo.md'])
     expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'))).toEqual(report)
     const md = readFileSync(join(dir, 'demo.md'), 'utf8')
-    expect(md).toContain('| origin <alone> | wrk | 100 | 40,000 | 1.00 | 2.00 | 3.50 | 7.00 | 0 | 3 | 5.0 | 39,000, 40,000, 41,000 |')
+    expect(md).toContain('| origin <alone> | wrk | 100 | 40,000 | 1.00 | 2.00 | 3.50 | 7.00 | 0 | 3 | 5.0 | origin 14.3 | 39,000, 40,000, 41,000 |')
     expect(md).toContain('| nginx vs origin (req/s) | 0.50 |')
     expect(md).toContain('![target rate per second](demo-timeline.svg)')
   })

@@ -85,7 +85,8 @@ describe('gossip failure detection', () => {
     child.signal('SIGSTOP')
     try {
       await waitFor(() => events.some((e) => e.state === 'down'), 10_000, 'a marking the stopped c down')
-      expect(events.map((e) => e.state).slice(0, 2)).toEqual(['suspect', 'down'])
+      // 'connecting' may come first if the connection monitor cuts the connection before a second of silence
+      expect(events.map((e) => e.state).filter((s) => s !== 'connecting').slice(0, 2)).toEqual(['suspect', 'down'])
       c.node(0).channel.set('while-stopped', 11)
       c.node(0).gossip.flush()
     } finally {
