@@ -19,13 +19,20 @@
 //
 // When tight, floor(remaining) is apportioned by largest remainder over weights (rate_k + floor), ties broken by
 // node id, so that with equal views every node computes the same integer allotments and they sum exactly to what
-// remains. The weight floor is a fraction of the mean rate plus the key's fair rate (limit / window / nodes): a
-// node that has admitted nothing lately still gets a part, and once the others go quiet the parts even out, so a
-// node whose demand starts late is not starved. Rates are admissions, never demand: admissions are what every node
-// can see of every other, so all views weigh the nodes alike.
+// remains. The weight floor is floorShare * (largest rate) / nodes plus the key's fair rate (limit / window /
+// nodes): a node that has admitted nothing lately still gets a part, and once the others go quiet the parts even
+// out, so a node whose demand starts late is not starved. Rates are admissions, never demand: admissions are what
+// every node can see of every other, so all views weigh the nodes alike.
 //
-// Everything here is a pure function of the view the caller fills in; WindowCounters keeps the per-key state
-// (rates, claims, the current allotment) and decides when to split again.
+// When a node re-splits is WindowCounters' business: once every live peer has been heard since its last split (or
+// a gossip delay has passed), so each split sees what the others did with theirs.
+//
+// Everything here is a pure function of the view the caller fills in (local estimate, peer rates, when each peer
+// was last heard, claims, now); WindowCounters keeps the per-key state (rates, claims, the current allotment).
+//
+// Known cost (measured by testing/over-admission-report.ts): with many nodes and a small limit, a remaining budget
+// smaller than the node count goes to a few nodes, and requests landing elsewhere are refused until the next
+// split; and a cold 4/3/3-style split refuses a node that spends its part before the others spend theirs.
 
 /** Tunables of the split. All defaults live in DEFAULT_SPLIT_POLICY. */
 export interface SplitPolicy {
@@ -33,7 +40,7 @@ export interface SplitPolicy {
   burstPerNode: number
   /** A key is tight while what remains is less than the cluster's admissions during this many gossip delays. */
   tightDelays: number
-  /** Weight floor, as a fraction of the mean live rate (plus the key's fair rate). */
+  /** Weight floor, as a fraction of the largest live rate divided by the node count (plus the key's fair rate). */
   floorShare: number
   /** Rates are exponentially weighted with a time constant of this many gossip delays. */
   rateTimeConstantDelays: number

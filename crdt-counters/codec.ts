@@ -15,6 +15,7 @@ import { Packr, Unpackr } from 'msgpackr'
 import { CodecError } from './errors.js'
 import type { Hlc } from './hlc.js'
 import { isPlainData } from './json-value.js'
+import { utf8Length } from './utf8-length.js'
 import type { LwwEntry } from './lww-map.js'
 import type { DeltaEntry, StateEntry } from './window-counters.js'
 
@@ -312,24 +313,6 @@ function windowNumber(value: unknown, at: string): number {
     throw new CodecError(at, `window ${describe(value)} is not an integer >= 0`)
   }
   return value
-}
-
-/** UTF-8 length of a JS string, without encoding it (lone surrogates count as the 3-byte replacement). */
-export function utf8Length(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4
-        i++
-      } else n += 3
-    } else n += 3
-  }
-  return n
 }
 
 function describe(value: unknown): string {

@@ -5,6 +5,7 @@ export {
   DEFAULT_GOSSIP_DELAY_MS,
   DEFAULT_MAX_KEYS,
   DEFAULT_MAX_NODES,
+  DEFAULT_MAX_KEY_BYTES,
   type WindowCountersOptions,
   type CheckResult,
   type DeltaEntry,
@@ -32,7 +33,6 @@ export {
   encodeDeltaFrames,
   encodeStateFrames,
   encodeLwwFrames,
-  utf8Length,
   DEFAULT_CODEC_LIMITS,
   MAX_VALUE_DEPTH,
   type CodecLimits,
@@ -40,4 +40,5 @@ export {
 export { HybridClock, compareHlc, DEFAULT_HLC_MAX_DRIFT_MS, type Hlc, type HybridClockOptions } from './hlc.js'
 export { LwwMap, type LwwEntry } from './lww-map.js'
 export { isPlainData, plainDataEqual } from './json-value.js'
+export { utf8Length } from './utf8-length.js'
 export { CodecError, CounterArgumentError } from './errors.js'

@@ -21,6 +21,7 @@ import {
 } from './budget-split.js'
 import { CounterArgumentError } from './errors.js'
 import { NodeRegistry } from './node-registry.js'
+import { utf8Length } from './utf8-length.js'
 import { retryAfterMs } from './sliding-window.js'
 import {
   DIRTY_CURRENT,
@@ -29,6 +30,7 @@ import {
   RATES_FREE_ABOVE,
   RATES_FREE_UNTIL,
   RATES_NODES,
+  RATES_PEER_SUM,
   RATES_SINCE,
   WindowSeries,
 } from './window-series.js'
@@ -36,7 +38,11 @@ import {
 export interface WindowCountersOptions {
   /** This node's id (its libp2p peer id in production). */
   self: string
-  /** Expected time for an admission here to be seen by peers (default 40). */
+  /**
+   * Expected time for an admission here to be seen by peers (default 40; about twice the gossip interval). It sets
+   * the split's clocks: an allotment is renewed at the latest this long after it was granted, rates are averaged
+   * over two of these, and a peer's unseen admissions are extrapolated over it.
+   */
   gossipDelayMs?: number
   /** Most (key, windowMs) series kept; the least recently used is evicted beyond it (default 1_000_000). */
   maxKeys?: number
@@ -44,6 +50,11 @@ export interface WindowCountersOptions {
   budgetSplit?: boolean
   /** Most distinct node ids remembered (default 4096); slots of further ids are ignored. */
   maxNodes?: number
+  /**
+   * Longest key accepted, in UTF-8 bytes (default 512, the codec's default maxKeyBytes): a longer key could never
+   * be gossiped (peers reject the frame), so creating it throws CounterArgumentError. Checked only when a key is new.
+   */
+  maxKeyBytes?: number
   /** Overrides of DEFAULT_SPLIT_POLICY (tests and measurements). */
   splitPolicy?: Partial<SplitPolicy>
 }
@@ -54,7 +65,11 @@ export interface CheckResult {
   estimate: number
   /** max(0, floor(limit - estimate)) as seen here (for RateLimit headers). */
   remaining: number
-  /** Ms until the estimate, absent new traffic, lets a request through again (for Retry-After); 0 when allowed. */
+  /**
+   * Ms until a request would be let through again absent new traffic (for Retry-After); 0 when allowed. When the
+   * estimate is over the limit this is when the sliding window lets it under; when only this node's part of the
+   * budget is spent (budget split), it is the time until its next split, at most gossipDelayMs.
+   */
   resetMs: number
 }
 
@@ -64,15 +79,22 @@ export type StateEntry = [key: string, windowMs: number, window: number, slots: 
 export const DEFAULT_GOSSIP_DELAY_MS = 40
 export const DEFAULT_MAX_KEYS = 1_000_000
 export const DEFAULT_MAX_NODES = 4096
+export const DEFAULT_MAX_KEY_BYTES = 512
 
 function bitCount(dirty: number): number {
   return (dirty & DIRTY_CURRENT) + ((dirty & DIRTY_PREVIOUS) >> 1)
 }
 
+/**
+ * Contract: single-threaded (one event loop); `now` is wall-clock ms and may step back a little (cells of the
+ * previous window stay writable) but is not expected to run ahead of peers by more than a window. check() never
+ * changes counts. add() counts only into the window of `now`. Nothing here does I/O or reads a clock.
+ */
 export class WindowCounters {
   readonly self: string
   private readonly gossipDelayMs: number
   private readonly maxKeys: number
+  private readonly maxKeyBytes: number
   private readonly split: boolean
   private readonly policy: Readonly<SplitPolicy>
   private readonly tau: number
@@ -113,6 +135,7 @@ export class WindowCounters {
     this.self = opts.self
     this.gossipDelayMs = gossipDelayMs
     this.maxKeys = maxKeys
+    this.maxKeyBytes = opts.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES
     this.split = opts.budgetSplit ?? true
     this.policy = Object.freeze({ ...DEFAULT_SPLIT_POLICY, ...opts.splitPolicy })
     this.tau = this.policy.rateTimeConstantDelays * gossipDelayMs
@@ -157,6 +180,7 @@ export class WindowCounters {
    * allowed it. `cost` (default 1) is what add() will add if admitted.
    */
   check(key: string, limit: number, windowMs: number, now: number, cost = 1): CheckResult {
+    if (!(cost >= 0)) throw new CounterArgumentError(`check: cost ${cost} is not a number >= 0`)
     const w = Math.floor(now / windowMs)
     const s = this.obtain(key, windowMs, w)
     if (w > s.window) this.advance(s, w)
@@ -334,7 +358,12 @@ export class WindowCounters {
     return top
   }
 
-  /** A frame from `peer` arrived at `now`. The peer becomes live (again, if it was down). */
+  /**
+   * A frame from `peer` arrived at `now` (call it for every counters frame, deltas and snapshots alike, and when
+   * the peer connects). The peer becomes live (again, if it was down). The split renews an allotment as soon as
+   * every live peer has been heard since it was granted, so a peer that sends a frame every gossip interval, even
+   * an empty one, lets the split follow the traffic closely; otherwise renewals wait for gossipDelayMs.
+   */
   peerHeard(peer: string, now: number): void {
     const idx = this.nodes.indexOf(peer)
     if (idx > 0) this.nodes.heard(idx, now)
@@ -396,6 +425,9 @@ export class WindowCounters {
     if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
       throw new CounterArgumentError(`windowMs: ${windowMs} is not a positive integer`)
     }
+    if (key.length * 3 > this.maxKeyBytes && utf8Length(key) > this.maxKeyBytes) {
+      throw new CounterArgumentError(`key of ${utf8Length(key)} UTF-8 bytes is over maxKeyBytes (${this.maxKeyBytes})`)
+    }
     if (this.count >= this.maxKeys && this.oldest !== null) {
       this.remove(this.oldest)
       this.evicted++
@@ -413,11 +445,15 @@ export class WindowCounters {
 
   /**
    * The series holding cell (key, windowMs, window) at `now`, rolled forward as needed, or null when that cell is
-   * dead at `now` or more than one window ahead of it (a peer clock that far off is not believed).
+   * dead at `now` or more than one window ahead of it (a peer clock that far off is not believed), or when the key
+   * or window length could not be stored.
    */
   private cellSeries(key: string, windowMs: number, window: number, now: number): WindowSeries | null {
     const w = Math.floor(now / windowMs)
     if (window < w - 1 || window > w + 1) return null
+    // What peers send was validated by the codec, maybe under other limits: skip rather than throw half-way.
+    if (!Number.isSafeInteger(windowMs) || windowMs <= 0) return null
+    if (key.length * 3 > this.maxKeyBytes && utf8Length(key) > this.maxKeyBytes) return null
     const s = this.obtain(key, windowMs, w)
     if (w > s.window) this.advance(s, w)
     if (window > s.window) this.advance(s, window)
@@ -481,7 +517,11 @@ export class WindowCounters {
   private splitAllows(s: WindowSeries, limit: number, est: number, cost: number, now: number, w: number): boolean {
     if (s.grantAt < 0) {
       const r = s.rates
-      if (r !== null && now < r[RATES_FREE_UNTIL]! && limit - est - cost >= r[RATES_FREE_ABOVE]!) return true
+      if (r !== null) {
+        const gap = limit - est - cost
+        if (now < r[RATES_FREE_UNTIL]! && gap >= r[RATES_FREE_ABOVE]!) return true
+        if (gap >= this.freeAboveBound(r, now)) return true
+      }
     } else if (!this.mayRegrant(s, limit, now, w)) {
       return s.ownAdds - s.grantBase + cost <= s.allotment
     }
@@ -507,6 +547,26 @@ export class WindowCounters {
     }
     rates[RATES_CLAIMS_AT] = now
     return cost <= s.allotment
+  }
+
+  /**
+   * An upper bound of DecideBudget's freeAbove in O(1), from stored (undecayed, hence larger) rates, the stalest
+   * live peer, and no claims (a free key has none): when the gap clears it, the key is free without looking at
+   * every peer. Keys far from their limit, nearly all of them, take this path.
+   */
+  private freeAboveBound(rates: number[], now: number): number {
+    const tau = this.tau
+    const observed = now - rates[RATES_SINCE]!
+    // The warm-up correction (see fillView) is below 1% after 5 time constants.
+    const scale = observed > 5 * tau ? 1.01 : 1 / (1 - Math.exp(-(observed > this.foldMs ? observed : this.foldMs) / tau))
+    const d = this.gossipDelayMs
+    const lag = now - this.nodes.allHeardSince
+    const peers = rates[RATES_PEER_SUM]! > 0 ? rates[RATES_PEER_SUM]! : 0
+    const policy = this.policy
+    return (
+      scale * (peers * ((lag > 0 ? lag : 0) + d / 2 + policy.tightDelays * d) + policy.tightDelays * d * rates[RATES_NODES]!) +
+      (1 + this.nodes.liveCount) * policy.burstPerNode
+    )
   }
 
   /** A split may be redone once every live peer was heard since it, or a gossip delay passed, or the window moved. */
@@ -569,6 +629,7 @@ export class WindowCounters {
       grown[RATES_FREE_UNTIL] = 0
       grown[RATES_FREE_ABOVE] = 0
       grown[RATES_CLAIMS_AT] = -Infinity
+      grown[RATES_PEER_SUM] = 0
       grown[RATES_NODES + 2] = s.ownAdds
       from = RATES_NODES
     } else {
@@ -614,13 +675,17 @@ export class WindowCounters {
     const base = RATES_NODES + 4 * idx
     const dt = now - rates[base + 1]!
     rates[base + 2] = rates[base + 2]! + delta
+    const old = rates[base]!
+    let rate: number
     if (dt <= 0) {
-      rates[base] = rates[base]! + delta / this.tau
-      return
+      rate = old + delta / this.tau
+    } else {
+      const spread = dt < this.gossipDelayMs ? dt : this.gossipDelayMs
+      rate = old * Math.exp(-dt / this.tau) + (delta / spread) * (1 - Math.exp(-spread / this.tau))
+      rates[base + 1] = now
     }
-    const spread = dt < this.gossipDelayMs ? dt : this.gossipDelayMs
-    rates[base] = rates[base]! * Math.exp(-dt / this.tau) + (delta / spread) * (1 - Math.exp(-spread / this.tau))
-    rates[base + 1] = now
+    rates[base] = rate
+    rates[RATES_PEER_SUM] = rates[RATES_PEER_SUM]! + (rate - old)
   }
 }
 

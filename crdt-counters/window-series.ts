@@ -20,7 +20,12 @@ export const RATES_FREE_UNTIL = 1
 export const RATES_FREE_ABOVE = 2
 /** rates[RATES_CLAIMS_AT]: when the claims were set (-Infinity: none). */
 export const RATES_CLAIMS_AT = 3
-export const RATES_NODES = 4
+/**
+ * rates[RATES_PEER_SUM]: sum of the peers' stored rates. Stored rates are only decayed when updated, so they and
+ * this sum are upper bounds of the current rates: good enough to see in O(1) that a key is far from its limit.
+ */
+export const RATES_PEER_SUM = 4
+export const RATES_NODES = 5
 
 export const DIRTY_CURRENT = 1
 export const DIRTY_PREVIOUS = 2

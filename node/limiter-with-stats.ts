@@ -7,6 +7,12 @@ import type { Limiter } from './rules/index.js'
 import type { NodeStats } from './stats/index.js'
 
 const SHADOW_LOG_INTERVAL_MS = 1000
+/**
+ * An admission that leaves a key this close to its limit asks for the deltas to go out at the end of this event-loop
+ * turn instead of at the next gossip tick: near a limit, what peers have not seen yet is what they over-admit, and
+ * what a node killed right now has not sent is lost until it returns.
+ */
+const URGENT_REMAINING = 32
 
 export class LimiterWithStats implements RequestLimiter {
   private readonly limiter: Limiter
@@ -14,21 +20,27 @@ export class LimiterWithStats implements RequestLimiter {
   private readonly logger: Logger
   private readonly lastShadowLog = new Map<string, number>()
 
-  constructor(limiter: Limiter, stats: NodeStats, logger: Logger) {
+  private readonly urgent: () => void
+
+  /** `urgent` is called (at most once per decision) when an admission left a key close to its limit. */
+  constructor(limiter: Limiter, stats: NodeStats, logger: Logger, urgent: () => void) {
     this.limiter = limiter
     this.stats = stats
     this.logger = logger
+    this.urgent = urgent
   }
 
   decide(facts: RequestFacts, now: number): LimitVerdict {
     const d = this.limiter.decide(facts, now)
     const outcomes = d.outcomes
+    let close = false
     for (let i = 0; i < d.outcomeCount; i++) {
       const o = outcomes[i]!
       const id = o.rule!.id
       switch (o.status) {
         case 'admitted':
           this.stats.recordRule(id, true)
+          if (o.remaining <= URGENT_REMAINING) close = true
           break
         case 'limited':
           this.stats.recordRule(id, false)
@@ -43,6 +55,7 @@ export class LimiterWithStats implements RequestLimiter {
           break
       }
     }
+    if (close) this.urgent()
     return d
   }
 

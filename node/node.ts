@@ -156,7 +156,17 @@ export class MeliNode {
 
       const upstream = new Upstream({ ...config.upstream, url: options.upstreamUrl })
       cleanup.push(() => upstream.close())
-      const limiterWithStats = new LimiterWithStats(limiter, stats, logger)
+      // Deltas of nearly exhausted keys go out at the end of the current event-loop turn (coalesced: one flush per turn).
+      let flushScheduled = false
+      const flushSoon = () => {
+        if (flushScheduled) return
+        flushScheduled = true
+        setImmediate(() => {
+          flushScheduled = false
+          gossip.flush()
+        })
+      }
+      const limiterWithStats = new LimiterWithStats(limiter, stats, logger, flushSoon)
       const proxy = new ProxyServer({
         listen: node.http,
         upstream,

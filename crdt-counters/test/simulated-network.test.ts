@@ -85,6 +85,27 @@ describe('simulated network: convergence', () => {
   })
 })
 
+describe('simulated network: gossip volume', () => {
+  it('grows with the keys touched per interval, not with the requests', () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `ip=10.0.${i >> 8}.${i & 255}`)
+    const rules = keys.map((key) => ({ key, limit: 1_000_000, windowMs: MIN }))
+    const bytes = (rps: number, touched: string[]) =>
+      run({
+        seed: 5,
+        nodes: 3,
+        rules,
+        traffic: [0, 1, 2].map((node) => ({ kind: 'rate' as const, node, rps, from: 0, to: 4000, keys: touched })),
+        durationMs: 4000,
+        startMs: START,
+      }).gossipBytesPerNodePerSec
+    const oneKey = bytes(1000, keys.slice(0, 1))
+    const oneKeyBusier = bytes(4000, keys.slice(0, 1))
+    const manyKeys = bytes(1000, keys)
+    expect(oneKeyBusier).toBeLessThan(oneKey * 1.2)
+    expect(manyKeys).toBeGreaterThan(oneKey * 5)
+  })
+})
+
 describe('simulated network: over-admission bounds (budget split on)', () => {
   it('10/min hammered on 3 nodes at once from a cold start: 9 to 11 admitted', () => {
     for (const gossipIntervalMs of [20, 100]) {

@@ -210,12 +210,31 @@ describe('WindowCounters bounds', () => {
     expect(c.refusedNodes).toBe(8)
   })
 
+  it('refuses keys longer than maxKeyBytes (they could never be gossiped), counted in UTF-8 bytes', () => {
+    const c = new WindowCounters({ self: 'me', maxKeyBytes: 12 })
+    c.add('x'.repeat(12), W, T0)
+    expect(() => c.add('x'.repeat(13), W, T0)).toThrow(CounterArgumentError)
+    expect(() => c.check('€€€€€', 10, W, T0)).toThrow(CounterArgumentError) // 5 chars, 15 bytes
+    expect(c.size).toBe(1)
+    // The default follows the codec's default limit.
+    const d = new WindowCounters({ self: 'me' })
+    d.add('k'.repeat(512), W, T0)
+    expect(() => d.add('k'.repeat(513), W, T0)).toThrow(CounterArgumentError)
+    // From peers (validated under the codec's own limits) such keys are skipped, the rest still merged.
+    c.mergeDelta('p', [['y'.repeat(13), W, T0 / W, 5], ['ok', W, T0 / W, 2]], T0)
+    c.mergeSnapshot([['z'.repeat(13), W, T0 / W, [['p', 5]]]], T0)
+    expect(c.estimate('ok', W, T0)).toBe(2)
+    expect(c.size).toBe(2)
+  })
+
   it('refuses arguments that would corrupt counts', () => {
     const c = new WindowCounters({ self: 'me' })
     expect(() => c.add('k', W, T0, -1)).toThrow(CounterArgumentError)
     expect(() => c.add('k', W, T0, 1.5)).toThrow(CounterArgumentError)
     expect(() => c.add('k', 0, T0)).toThrow(CounterArgumentError)
     expect(() => c.check('k', 10, 2.5, T0)).toThrow(CounterArgumentError)
+    expect(() => c.check('k', 10, W, T0, Number.NaN)).toThrow(CounterArgumentError)
+    expect(() => c.check('k', 10, W, T0, -1)).toThrow(CounterArgumentError)
     expect(() => new WindowCounters({ self: '' })).toThrow(CounterArgumentError)
     expect(() => new WindowCounters({ self: 'x', maxKeys: 0 })).toThrow(CounterArgumentError)
     expect(() => new WindowCounters({ self: 'x', gossipDelayMs: -1 })).toThrow(CounterArgumentError)

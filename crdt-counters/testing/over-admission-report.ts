@@ -183,12 +183,12 @@ for (const [scenario, limit, nodes, total, spreadMs] of coldCases) {
 
 // ---- print ----
 console.log(`seeds per cell: ${seeds}; steady runs: ${windows} windows of 60 s from a cold start; worst window of any seed\n`)
-console.log('| limit | nodes | gossip | split | load | demand | admitted/window | over (% of limit) | under vs central (% of limit) | false 429s |')
-console.log('|---|---|---|---|---|---|---|---|---|---|')
+console.log('| limit | nodes | gossip | split | load | demand | admitted/window | over (% of limit) | under vs central (% of limit) | false 429s | gossip B/node/s |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of rows.filter((x) => x.table === 'steady')) {
   console.log(
     `| ${r.scenario} | ${r.nodes} | ${r.gossipMs} ms | ${r.split ? 'yes' : 'no'} | ${r.load} | ${r.demand} | ` +
-      `${r.admittedMin}–${r.admittedMax} | ${r.over} (${pct(r.over, r.limit)}) | ${r.under} (${pct(r.under, r.limit)}) | ${r.falseRejections} |`,
+      `${r.admittedMin}–${r.admittedMax} | ${r.over} (${pct(r.over, r.limit)}) | ${r.under} (${pct(r.under, r.limit)}) | ${r.falseRejections} | ${r.gossipBytesPerNodePerSec.toFixed(0)} |`,
   )
 }
 console.log('\nCold start, every node hammering at once (admitted in total; the burst falls in one window)\n')

@@ -1,6 +1,7 @@
 // A seeded, deterministic simulation of N meliproxy nodes, each with its own WindowCounters, in virtual time.
 //
-// Every node flushes its delta every gossipIntervalMs (an empty frame is a heartbeat), encoded with the real codec
+// Every node flushes its delta every gossipIntervalMs (an empty frame is a heartbeat, unless heartbeats are off),
+// encoded with the real codec
 // and sent to every peer over a simulated link with latency, jitter (which reorders frames), loss, duplication and
 // partitions. Receivers decode with the real decoder, call peerHeard and mergeDelta. A node that hears nothing from
 // a peer for suspectAfterMs calls peerDown; when it hears from it again, the two exchange snapshots (anti-entropy),
@@ -32,6 +33,8 @@ export interface RateTraffic {
   arrival?: 'poisson' | 'even'
   /** Rule key hit; default: the first rule's. */
   key?: string
+  /** Instead of `key`: each request picks one of these rule keys at random (scale simulations). */
+  keys?: string[]
 }
 
 /** `count` requests on one node, evenly spread over `spreadMs` starting at `at` (a client hammering a key). */
@@ -73,6 +76,13 @@ export interface SimulationOptions {
   suspectAfterMs?: number
   /** Also exchange full snapshots between every pair this often (0 = only on reconnection). */
   antiEntropyEveryMs?: number
+  /**
+   * 'every-tick' (default): a node with nothing new still sends an empty counters frame every tick, so the counters
+   * hear from every peer every gossipIntervalMs. 'when-idle': it sends counters frames only when it has deltas, and a
+   * link-level heartbeat after suspectAfterMs / 4 of silence that keeps the failure detector quiet but is not shown
+   * to the counters (peerHeard): re-splits then wait for the gossipDelayMs fallback when a peer is idle.
+   */
+  heartbeats?: 'every-tick' | 'when-idle'
   partitions?: Partition[]
   /** A rejection is counted as false when the true cluster estimate is below this fraction of the limit. */
   falseRejectBelow?: number
@@ -107,10 +117,12 @@ export interface SimulationReport {
   framesDropped: number
 }
 
+type FrameKind = 'delta' | 'state' | 'ping'
+
 type SimEvent =
   | { t: 'request'; traffic: number }
   | { t: 'tick'; node: number }
-  | { t: 'deliver'; from: number; to: number; bytes: Uint8Array; state: boolean }
+  | { t: 'deliver'; from: number; to: number; bytes: Uint8Array; kind: FrameKind }
   | { t: 'antiEntropy' }
 
 export function nodeId(i: number): string {
@@ -134,6 +146,8 @@ export class SimulatedNetwork {
   /** lastHeard[to][from], -Infinity when never. */
   private readonly lastHeard: number[][]
   private readonly suspected: boolean[][]
+  /** lastSent[from][to]: when `from` last sent anything to `to`. */
+  private readonly lastSent: number[][]
   private readonly bytesSent: number[]
   private framesSent = 0
   private framesDropped = 0
@@ -161,6 +175,7 @@ export class SimulatedNetwork {
       budgetSplit: options.budgetSplit ?? true,
       suspectAfterMs: options.suspectAfterMs ?? Math.max(10 * interval, 200),
       antiEntropyEveryMs: options.antiEntropyEveryMs ?? 0,
+      heartbeats: options.heartbeats ?? 'every-tick',
       partitions: options.partitions ?? [],
       falseRejectBelow: options.falseRejectBelow ?? 0.5,
     }
@@ -185,6 +200,7 @@ export class SimulatedNetwork {
     this.truth = new WindowCounters({ self: 'truth', budgetSplit: false })
     this.lastHeard = Array.from({ length: n }, () => new Array<number>(n).fill(-Infinity))
     this.suspected = Array.from({ length: n }, () => new Array<boolean>(n).fill(false))
+    this.lastSent = Array.from({ length: n }, () => new Array<number>(n).fill(this.startMs))
     this.bytesSent = new Array<number>(n).fill(0)
     this.admittedByNode = new Array<number>(n).fill(0)
     this.trafficLeft = options.traffic.map((t) => (t.kind === 'burst' ? t.count : Infinity))
@@ -211,6 +227,15 @@ export class SimulatedNetwork {
 
   /** Runs until `untilMs` after the start (default: durationMs). May be called again to run further. */
   run(untilMs = this.opts.durationMs): SimulationReport {
+    try {
+      return this.runUntil(untilMs)
+    } catch (err) {
+      // Whatever broke, say which run it was so it can be replayed.
+      throw new Error(`simulation seed ${this.opts.seed} failed at +${this.now - this.startMs} ms: ${String(err)}`, { cause: err })
+    }
+  }
+
+  private runUntil(untilMs: number): SimulationReport {
     const end = this.startMs + untilMs
     while (this.queue.peekTime() <= end) {
       const time = this.queue.peekTime()
@@ -224,7 +249,7 @@ export class SimulatedNetwork {
           this.tick(ev.node)
           break
         case 'deliver':
-          this.deliver(ev.from, ev.to, ev.bytes, ev.state)
+          this.deliver(ev.from, ev.to, ev.bytes, ev.kind)
           break
         case 'antiEntropy':
           for (let a = 0; a < this.opts.nodes; a++) {
@@ -272,7 +297,9 @@ export class SimulatedNetwork {
 
   private request(i: number): void {
     const t = this.opts.traffic[i]!
-    const rule = t.key === undefined ? this.opts.rules[0]! : this.rules.get(t.key)!
+    const pick = t.kind === 'rate' && t.keys !== undefined && t.keys.length > 0 ? t.keys[this.rng.int(t.keys.length)] : t.key
+    const rule = pick === undefined ? this.opts.rules[0]! : this.rules.get(pick)
+    if (rule === undefined) throw new Error(`traffic ${i} hits ${pick}, which is not a rule key`)
     const node = this.nodes[t.node]!
     const now = this.now
     const res = node.check(rule.key, rule.limit, rule.windowMs, now)
@@ -315,10 +342,13 @@ export class SimulatedNetwork {
     const n = this.opts.nodes
     const node = this.nodes[a]!
     const frames = encodeDeltaFrames(node.takeDelta())
-    if (frames.length === 0) frames.push(HEARTBEAT)
+    if (frames.length === 0 && this.opts.heartbeats === 'every-tick') frames.push(HEARTBEAT)
     for (let b = 0; b < n; b++) {
       if (b === a) continue
-      for (const f of frames) this.send(a, b, f, false)
+      for (const f of frames) this.send(a, b, f, 'delta')
+      if (frames.length === 0 && this.now - this.lastSent[a]![b]! >= this.opts.suspectAfterMs / 4) {
+        this.send(a, b, PING, 'ping')
+      }
       // Failure detection, as the gossip layer does it.
       if (!this.suspected[a]![b] && this.now - this.lastHeard[a]![b]! > this.opts.suspectAfterMs) {
         this.suspected[a]![b] = true
@@ -328,25 +358,26 @@ export class SimulatedNetwork {
     this.queue.push(this.now + this.opts.gossipIntervalMs, { t: 'tick', node: a })
   }
 
-  private send(a: number, b: number, bytes: Uint8Array, state: boolean): void {
+  private send(a: number, b: number, bytes: Uint8Array, kind: FrameKind): void {
     this.bytesSent[a]! += bytes.length
+    this.lastSent[a]![b] = this.now
     this.framesSent++
     if (this.linkCut(a, b) || this.rng.next() < this.opts.dropRate) {
       this.framesDropped++
       return
     }
     const o = this.opts
-    this.queue.push(this.now + o.latencyMs + this.rng.next() * o.jitterMs, { t: 'deliver', from: a, to: b, bytes, state })
+    this.queue.push(this.now + o.latencyMs + this.rng.next() * o.jitterMs, { t: 'deliver', from: a, to: b, bytes, kind })
     if (this.rng.next() < o.duplicateRate) {
-      this.queue.push(this.now + o.latencyMs + this.rng.next() * o.jitterMs, { t: 'deliver', from: a, to: b, bytes, state })
+      this.queue.push(this.now + o.latencyMs + this.rng.next() * o.jitterMs, { t: 'deliver', from: a, to: b, bytes, kind })
     }
   }
 
   private sendSnapshot(a: number, b: number): void {
-    for (const f of encodeStateFrames(this.nodes[a]!.snapshot(this.now))) this.send(a, b, f, true)
+    for (const f of encodeStateFrames(this.nodes[a]!.snapshot(this.now))) this.send(a, b, f, 'state')
   }
 
-  private deliver(from: number, to: number, bytes: Uint8Array, state: boolean): void {
+  private deliver(from: number, to: number, bytes: Uint8Array, kind: FrameKind): void {
     if (this.linkCut(from, to)) {
       this.framesDropped++
       return
@@ -354,13 +385,16 @@ export class SimulatedNetwork {
     const node = this.nodes[to]!
     const fromId = this.ids[from]!
     this.lastHeard[to]![from] = this.now
-    node.peerHeard(fromId, this.now)
     if (this.suspected[to]![from]) {
-      // Reconnected: exchange full state, both ways (the peer does the same when it hears from us).
+      // Reconnected: the peer is up again, and the two exchange full state (the peer does the same when it hears
+      // from us).
       this.suspected[to]![from] = false
+      node.peerHeard(fromId, this.now)
       this.sendSnapshot(to, from)
     }
-    if (state) node.mergeSnapshot(decodeState(bytes), this.now)
+    if (kind === 'ping') return
+    node.peerHeard(fromId, this.now)
+    if (kind === 'state') node.mergeSnapshot(decodeState(bytes), this.now)
     else node.mergeDelta(fromId, decodeDelta(bytes), this.now)
   }
 
@@ -399,6 +433,8 @@ export class SimulatedNetwork {
 
 /** An empty delta frame: what a node sends when it has nothing new (a heartbeat). */
 const HEARTBEAT = encodeDelta([])
+/** A link-level heartbeat ('when-idle' mode): a few bytes that only the failure detector sees. */
+const PING = new Uint8Array(4)
 
 /** Snapshot entries in a canonical order (cells by key, windowMs, window; slots by node) for comparison. */
 export function normalise(entries: StateEntry[]): StateEntry[] {

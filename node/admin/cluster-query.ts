@@ -34,16 +34,27 @@ export class ClusterQuery {
   private readonly gossip: Gossip
   private readonly logger: Logger
   private readonly timeoutMs: number
+  private readonly configOrder: Map<string, number>
 
-  constructor(gossip: Gossip, logger: Logger, timeoutMs = PEER_TIMEOUT_MS) {
+  /** `configNames`: the node ids of cluster.yml, in file order. */
+  constructor(gossip: Gossip, logger: Logger, configNames: readonly string[], timeoutMs = PEER_TIMEOUT_MS) {
     this.gossip = gossip
     this.logger = logger
     this.timeoutMs = timeoutMs
+    this.configOrder = new Map(configNames.map((name, i) => [name, i]))
   }
 
   /** Every member: self first, then the others in config order (see Gossip.members). */
   members(): MemberView[] {
     return this.gossip.members()
+  }
+
+  /** Every member in cluster.yml order (members added at run time last), so every node lists them alike. */
+  membersInConfigOrder(): MemberView[] {
+    const order = this.configOrder
+    const rank = (m: MemberView): number => order.get(m.name) ?? order.size
+    // Array.prototype.sort is stable: members added at run time keep their relative order.
+    return [...this.gossip.members()].sort((a, b) => rank(a) - rank(b))
   }
 
   nodeInfo(members: MemberView[]): Promise<Gathered<NodeInfo>> {

@@ -88,6 +88,17 @@ export class AdminUnavailableError extends AdminApiError {
   readonly status = '503 Service Unavailable'
 }
 
+/** A bug: logged with its stack on the node; the client learns only that it happened. */
+export class AdminInternalError extends AdminApiError {
+  override readonly name = 'AdminInternalError'
+  readonly code = 'MELIPROXY_ERR_ADMIN_INTERNAL'
+  readonly apiCode = 'internal'
+  readonly status = '500 Internal Server Error'
+  constructor() {
+    super('the node failed to answer this request; its log has the details')
+  }
+}
+
 /** A peer's answer to an admin request does not have the protocol's shape (that peer is then reported missing). */
 export class PeerAnswerInvalidError extends Error {
   override readonly name = 'PeerAnswerInvalidError'

@@ -5,10 +5,12 @@
 // `res.onAborted` is registered before any await, a response is written inside `res.cork()`, and never after the
 // client went away (writing to an aborted response crashes the process).
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial'
-import { AdminApiError, AdminBadRequestError, AdminBodyTooLargeError } from './errors.js'
+import { AdminApiError, AdminBadRequestError } from './errors.js'
 
 /** Request bodies over this many bytes are refused (API.md). */
 export const MAX_BODY_BYTES = 64 * 1024
+/** A refused body is read on and dropped up to this size, so the client can read the 413; beyond, the connection closes. */
+export const MAX_DISCARD_BYTES = 1024 * 1024
 
 /** What a route handler sees of a request. */
 export interface AdminRequest {
@@ -88,32 +90,43 @@ export class ResponseGuard {
   }
 
   /**
-   * Reads the request body (at most `limit` bytes). Rejects with AdminBodyTooLargeError as soon as it grows past the
-   * limit, and never settles when the client aborts (the caller writes nothing then anyway).
+   * Reads the request body, keeping at most `limit` bytes. A longer body is read on and dropped up to `discardLimit`
+   * bytes, so the answer (413) can be given on a connection that stays usable; past that the promise resolves at once
+   * with `complete: false` (the caller then closes the connection). Never settles when the client aborts (nothing is
+   * written then anyway). Must be called before the handler's first await: uWS drops data nobody listens for.
    */
-  readBody(limit: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
+  readBody(limit: number, discardLimit: number): Promise<BodyRead> {
+    return new Promise((resolve) => {
       const chunks: Buffer[] = []
       let size = 0
-      let over = false
+      let settled = false
       this.onAbort = () => {
         chunks.length = 0
       }
       this.res.onData((chunk, isLast) => {
-        if (over) return
+        if (settled) return
         size += chunk.byteLength
-        if (size > limit) {
-          over = true
+        if (size > discardLimit) {
+          settled = true
           chunks.length = 0
-          reject(new AdminBodyTooLargeError(limit))
+          resolve({ body: null, complete: false })
           return
         }
         // The ArrayBuffer is only valid during this call: copy it.
-        if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk)))
-        if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+        if (size <= limit && chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk)))
+        else chunks.length = 0
+        if (!isLast) return
+        settled = true
+        resolve({ body: size <= limit ? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)) : null, complete: true })
       })
     })
   }
+}
+
+/** A request body: null when it was over the limit; `complete` false when it was not read to its end. */
+export interface BodyRead {
+  body: Buffer | null
+  complete: boolean
 }
 
 /** Parses a request body as JSON; an empty or malformed body is an AdminBadRequestError. */

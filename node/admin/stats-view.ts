@@ -57,10 +57,11 @@ export async function statsView(node: AdminNode, query: ClusterQuery, params: UR
   if (bucketsSpanned(from, to, resolution) > MAX_RANGE_BUCKETS) {
     throw badParam('to', to, `makes a range of more than ${MAX_RANGE_BUCKETS} ${resolution} buckets (from ${from}); use a shorter range or resolution=hour`)
   }
-  let members = query.members()
+  let members = query.membersInConfigOrder()
   if (which !== 'merged' && which !== 'all') {
-    members = members.filter((m) => m.name === which)
-    if (members.length === 0) throw badParam('node', which, `is not merged, all or a member (${query.members().map((m) => m.name).join(', ')})`)
+    const all = members
+    members = all.filter((m) => m.name === which)
+    if (members.length === 0) throw badParam('node', which, `is not merged, all or a member (${all.map((m) => m.name).join(', ')})`)
   }
   const { answers, missing } = await query.stats(members, { from, to, resolution })
   const series: StatsAnswer['series'] =
@@ -81,7 +82,7 @@ export async function topLimitedView(node: AdminNode, query: ClusterQuery, param
   const from = timeParam(params, 'from', to - HOUR)
   const limit = integerParam(params, 'limit', 1, MAX_TOP_LIMITED, DEFAULT_TOP_LIMITED)
   if (to <= from) throw badParam('to', to, `is not after query.from (${from})`)
-  const { answers, missing } = await query.topLimited(query.members(), { from, to, limit })
+  const { answers, missing } = await query.topLimited(query.membersInConfigOrder(), { from, to, limit })
   const merged = mergeTopLimited(
     answers.map((a) => a.answer),
     limit,

@@ -4,6 +4,7 @@
 // Prints ns per request (median of the rounds) and a JSON line at the end. Numbers are only comparable within
 // one run on one machine (2 shared, noisy cores).
 import { BlockList } from 'node:net'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { WindowCounters } from '../../crdt-counters/index.js'
 import { compileRules, type RequestFacts } from './compile.js'
@@ -113,6 +114,21 @@ function measureWith(ops: number, name: string, body: (i: number) => number): nu
   return median
 }
 
+// Garbage collections observed while running `body` `ops` times: 0 means the loop allocates (next to) nothing.
+let gcEvents = 0
+new PerformanceObserver((list) => {
+  gcEvents += list.getEntries().length
+}).observe({ entryTypes: ['gc'] })
+async function gcDuring(name: string, ops: number, body: (i: number) => number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 20)) // deliver pending gc entries first
+  const before = gcEvents
+  for (let i = 0; i < ops; i++) sink += body(i)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  const count = gcEvents - before
+  console.log(`${name.padEnd(58)} ${String(count).padStart(8)} GCs in ${ops} calls`)
+  return count
+}
+
 const results: Record<string, number> = {}
 const { facts, rawPaths } = requests(4096)
 const mask = facts.length - 1
@@ -120,6 +136,7 @@ const mask = facts.length - 1
 const encodedPaths = rawPaths.map((p, i) => (i % 2 === 0 ? p.replace('items', 'it%65ms') : p.replace(/^\/(\w+)/, '/x/../$1')))
 results.normalizeNormal = measure('normalizePath, already normal (fast path)', (i) => normalizePath(rawPaths[i & mask]!).length)
 results.normalizeRebuilt = measure('normalizePath, with %-escapes or dot segments (rebuilt)', (i) => normalizePath(encodedPaths[i & mask]!).length)
+results.normalizeNormalGcs = await gcDuring('normalizePath, already normal: allocation check', 2_000_000, (i) => normalizePath(rawPaths[i & mask]!).length)
 
 for (const [label, rules] of [
   ['4 default rules', DEFAULT_RULES],
@@ -129,6 +146,7 @@ for (const [label, rules] of [
   const compiled = compileRules(validated)
   const key = label.startsWith('4') ? 'default4' : 'rules200'
   results[`${key}Match`] = measure(`match, ${label}`, (i) => compiled.match(facts[i & mask]!))
+  results[`${key}MatchGcs`] = await gcDuring(`match, ${label}: allocation check`, 2_000_000, (i) => compiled.match(facts[i & mask]!))
   results[`${key}MatchKeys`] = measure(`match + counter keys, ${label}`, (i) => {
     const f = facts[i & mask]!
     const n = compiled.match(f)

@@ -31,9 +31,15 @@ export class NodeStateStore {
     return this.rules.put('all', entries)
   }
 
-  /** Records own-slot values (absolute, so a replayed or reordered write is harmless). Asynchronous, batched by lmdb. */
+  /**
+   * Records own-slot values (absolute, so a replayed or reordered write is harmless), committed before returning:
+   * once committed, the values are in the OS page cache and survive the process being killed (an OS crash can lose
+   * the last commits; peers hold them too). One transaction per gossip delta, not per request.
+   */
   journalOwn(entries: readonly DeltaEntry[]): void {
-    for (const [key, windowMs, window, value] of entries) void this.ownCounters.put([key, windowMs, window], value)
+    this.ownCounters.transactionSync(() => {
+      for (const [key, windowMs, window, value] of entries) void this.ownCounters.put([key, windowMs, window], value)
+    })
   }
 
   /** Own cells still live at `now` (window ≥ current − 1), as state entries with the single slot `self`. */

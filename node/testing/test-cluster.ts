@@ -169,6 +169,12 @@ export class TestCluster {
     return runCli([...args, '--config', this.configFile], { ...this.env, ...env })
   }
 
+  /** Starts `meliproxy <args> --config <this cluster's file>` in the background (e.g. an outsider node). */
+  runCliDetached(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const child = fork(CLI, [...args, '--config', this.configFile], { env: { ...this.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+    return child
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.nodes.map(async (n) => {
@@ -259,6 +265,16 @@ export async function waitFor<T>(check: () => Promise<T | false | undefined | nu
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50))
   }
+}
+
+/**
+ * Waits, if needed, so that the next `needMs` fall inside one window of `windowMs` (wall clock, as the limiter
+ * counts). Under the sliding window, a test that crosses a boundary sees the previous window's count decay, which
+ * legitimately admits more; exact-count tests start in a fresh window instead.
+ */
+export async function startOfFreshWindow(windowMs: number, needMs: number): Promise<void> {
+  const into = Date.now() % windowMs
+  if (into + needMs > windowMs) await new Promise((r) => setTimeout(r, windowMs - into + 50))
 }
 
 /** Distinct free loopback ports (free when returned; bind them soon). */

@@ -60,6 +60,7 @@ describe('Meli routes', () => {
       expect(r.headers[name], name).toBe(value)
     }
     expect(r.headers['content-length']).toBe(String(FIXTURE_BODY.length))
+    expect(r.headers.uwebsockets).toBeUndefined()
   })
 
   it('generates the same bytes for the same id and different bytes for another id', async () => {
