@@ -5,6 +5,7 @@
 //   meliproxy origin [--listen HOST:PORT]                            the local Meli-like origin (offline demo, tests)
 //   meliproxy keygen [--config FILE]                                 create each node's key pair, print its peer id
 //   meliproxy check [--config FILE]                                  validate cluster.yml and say what it defines
+//   meliproxy bench [...]                                            the benchmarks (bin/meliproxy.js sends it to bench/cli.ts)
 import { parseArgs } from 'node:util'
 import { ConfigError } from './config/errors.js'
 
@@ -21,6 +22,8 @@ commands:
         create the libp2p key pair of every node in its dataDir and print the peer ids
   check [--config FILE]
         validate the config file and print a summary
+  bench [--quick] [...]
+        run the benchmarks (meliproxy bench --help)
 
 options:
   --config FILE     the cluster file (default: ./cluster.yml)

@@ -31,6 +31,7 @@ export async function runNode(opts: RunNodeOptions): Promise<number> {
   const running = await MeliNode.start({
     config,
     node,
+    configFile: opts.configFile,
     upstreamUrl: opts.upstream ?? config.upstream.url,
     adminToken: config.admin.token ?? emptyToUndefined(process.env.MELIPROXY_ADMIN_TOKEN),
     clusterSecret: config.cluster.secret ?? emptyToUndefined(process.env.MELIPROXY_CLUSTER_SECRET),
