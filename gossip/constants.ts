@@ -1,9 +1,12 @@
 // Every default and fixed limit of the gossip layer, in one place.
 
 /** The libp2p protocol id of the gossip stream. The version segment changes with PROTOCOL_VERSION. */
-export const GOSSIP_PROTOCOL = '/meliproxy/gossip/1.0.0'
-/** Sent in every hello; a peer speaking another version is refused. */
-export const PROTOCOL_VERSION = 1
+export const GOSSIP_PROTOCOL = '/meliproxy/gossip/2.0.0'
+/**
+ * Sent in every hello; a peer speaking another version is refused. 2: snapshots in parts (`i`/`n` in the envelope)
+ * and heartbeats without a timestamp, which version 1 refuses as malformed.
+ */
+export const PROTOCOL_VERSION = 2
 
 export const DEFAULT_CLUSTER_NAME = 'meliproxy'
 export const DEFAULT_INTERVAL_MS = 20
@@ -31,6 +34,20 @@ export const MAX_PEER_ID_LENGTH = 128
 export const MAX_CLUSTER_NAME_LENGTH = 64
 export const MAX_METHOD_NAME_LENGTH = 64
 export const MAX_ERROR_MESSAGE_LENGTH = 1024
+/** Most parts one channel snapshot may announce (`n` of a snapshot frame). */
+export const MAX_SNAPSHOT_PARTS = 1_000_000
+/**
+ * The most bytes an envelope adds around a channel payload (delta or snapshot part): map header, keys, type,
+ * timestamp, channel name (32 characters of up to 3 UTF-8 bytes), bin header, part index and count. A payload of at
+ * most maxFrameBytes minus this always fits in a frame.
+ */
+export const MAX_ENVELOPE_OVERHEAD_BYTES = 160
+/**
+ * The next part of a snapshot being sent is written only while less than this is queued on the peer's stream, so
+ * the snapshot leaves as fast as the peer takes it and a delta written meanwhile waits behind one part at most.
+ */
+export const SNAPSHOT_LOW_WATER_BYTES = 64 * 1024
+
 /** Requests from one peer being handled at once; more are answered with MELIPROXY_ERR_GOSSIP_BUSY. */
 export const MAX_INBOUND_REQUESTS_PER_PEER = 64
 /** The longest length prefix accepted: 5 varint bytes encode up to 2^35 − 1, far above any frame limit. */

@@ -2,7 +2,10 @@
 //
 //   varint(n) | msgpack { t: type, ts: sender wall ms, c?: channel, p?: payload, id?: request id, m?: method, ... }
 //
-// Channel payloads (deltas, snapshots) travel as msgpack `bin`, opaque to this layer. Everything decoded here
+// Channel payloads (deltas, snapshots) travel as msgpack `bin`, opaque to this layer. A channel snapshot may take
+// several frames: part i (0-based) of n, sent in order; a snapshot frame without i and n is a whole snapshot, and
+// n = 0 (empty payload) says the channel had nothing to send. A heartbeat is only { t } (5 bytes with its prefix):
+// it carries nothing but the fact that the sender is alive. Everything decoded here
 // comes from the network: decodeEnvelope accepts only the exact shape of each frame type and throws
 // GossipMalformedFrameError for anything else; the caller closes the stream. Size limits are enforced before
 // decoding, from the length prefix alone (see readLengthPrefix and FramedStream).
@@ -12,6 +15,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import {
   FrameType,
   MAX_CHANNEL_NAME_LENGTH,
+  MAX_SNAPSHOT_PARTS,
   MAX_CHANNELS,
   MAX_CLUSTER_NAME_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
@@ -33,8 +37,18 @@ export interface HelloBody {
 
 export interface HelloFrame { t: typeof FrameType.Hello; ts: number; p: HelloBody }
 export interface DeltaFrame { t: typeof FrameType.Delta; ts: number; c: string; p: Uint8Array }
-export interface SnapshotFrame { t: typeof FrameType.Snapshot; ts: number; c: string; p: Uint8Array }
-export interface HeartbeatFrame { t: typeof FrameType.Heartbeat; ts: number }
+export interface SnapshotFrame {
+  t: typeof FrameType.Snapshot
+  ts: number
+  c: string
+  p: Uint8Array
+  /** Part index, 0 to n − 1 (absent with n: the snapshot is this one frame). */
+  i?: number
+  /** Parts in this snapshot; 0 = the channel had nothing to send (p is empty and is not applied). */
+  n?: number
+}
+/** No timestamp: liveness is judged on the receiver's clock, and an idle link carries one of these per tick. */
+export interface HeartbeatFrame { t: typeof FrameType.Heartbeat; ts?: number }
 export interface RequestFrame { t: typeof FrameType.Request; ts: number; id: number; m: string; p: unknown }
 export interface ResponseFrame {
   t: typeof FrameType.Response
@@ -102,6 +116,12 @@ export function frame(envelope: Envelope, maxFrameBytes: number, what: string): 
 }
 
 /**
+ * The heartbeat frame, prefix included: length 4, then msgpack { t: 4 } as a fixmap (msgpackr would write a 3-byte
+ * map16 header). Built once: it is written on every idle tick to every peer.
+ */
+export const HEARTBEAT_FRAME: Uint8Array = Uint8Array.of(4, 0x81, 0xa1, 0x74, FrameType.Heartbeat)
+
+/**
  * Reads the varint length prefix at the start of data (LengthPrefixedDecoder's `lengthDecoder`). Throws a
  * RangeError while the prefix is incomplete (the decoder waits for more bytes), and GossipMalformedFrameError for
  * a prefix longer than MAX_LENGTH_PREFIX_BYTES, so an endless run of continuation bytes fails at once instead of
@@ -133,15 +153,29 @@ export function decodeEnvelope(body: Uint8Array): Envelope {
   }
   if (!isPlainObject(value)) throw new GossipMalformedFrameError('envelope is not a map')
   const { t, ts } = value
+  if (t === FrameType.Heartbeat && ts === undefined) return { t }
   if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new GossipMalformedFrameError('envelope ts is not a number')
   switch (t) {
     case FrameType.Hello:
       return { t, ts, p: checkHello(value.p) }
-    case FrameType.Delta:
-    case FrameType.Snapshot: {
+    case FrameType.Delta: {
       const c = checkString(value.c, MAX_CHANNEL_NAME_LENGTH, 'channel')
       if (!(value.p instanceof Uint8Array)) throw new GossipMalformedFrameError('payload is not binary')
       return { t, ts, c, p: value.p }
+    }
+    case FrameType.Snapshot: {
+      const c = checkString(value.c, MAX_CHANNEL_NAME_LENGTH, 'channel')
+      if (!(value.p instanceof Uint8Array)) throw new GossipMalformedFrameError('payload is not binary')
+      if (value.i === undefined && value.n === undefined) return { t, ts, c, p: value.p }
+      const { i, n } = value
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_SNAPSHOT_PARTS) {
+        throw new GossipMalformedFrameError(`snapshot part count is not an integer from 0 to ${MAX_SNAPSHOT_PARTS}`)
+      }
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= Math.max(1, n)) {
+        throw new GossipMalformedFrameError(`snapshot part index is not an integer from 0 to ${Math.max(0, n - 1)}`)
+      }
+      if (n === 0 && value.p.byteLength > 0) throw new GossipMalformedFrameError('an empty snapshot (n = 0) carries a payload')
+      return { t, ts, c, p: value.p, i, n }
     }
     case FrameType.Heartbeat:
       return { t, ts }

@@ -37,6 +37,7 @@ export interface GossipConfig {
   channels: Map<string, ReplicatedChannel>
   logger: GossipInit['logger']
   now: () => number
+  onHeard: ((peerId: string, now: number) => void) | undefined
 }
 
 const MAX_FRAME_BYTES_LIMIT = 256 * 1024 * 1024
@@ -81,6 +82,7 @@ export function validateGossipInit(init: GossipInit): GossipConfig {
     problems.push('logger: is not an object with info, warn, error and debug methods')
   }
   if (init.now !== undefined && typeof init.now !== 'function') problems.push('now: is not a function returning wall ms')
+  if (init.onHeard !== undefined && typeof init.onHeard !== 'function') problems.push('onHeard: is not a function (peerId, now) => void')
   if (problems.length > 0 || self === undefined) throw new GossipConfigError(problems)
   return {
     self,
@@ -96,6 +98,7 @@ export function validateGossipInit(init: GossipInit): GossipConfig {
     channels,
     logger: init.logger,
     now: init.now ?? Date.now,
+    onHeard: init.onHeard,
   }
 }
 

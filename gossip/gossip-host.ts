@@ -3,15 +3,18 @@
 //   per member:  dial loop ──► outbound PeerLink  (ours: hello, snapshots, deltas, heartbeats, requests ⇄ responses)
 //                handler   ◄── inbound PeerLink   (theirs: same frames the other way)
 //
-// - Dial loop: one per member, for as long as we run. It dials, opens our stream, sends hello plus a snapshot of
-//   every channel, waits for the stream to close, then waits a jittered backoff (100 ms doubling to 2 s, reset after
-//   a stable link) and dials again. libp2p neither redials nor reopens streams; this loop does both.
+// - Dial loop: one per member, for as long as we run. It dials, opens our stream, sends hello, then a snapshot of
+//   every channel in parts paced by the peer's reading (outbound-snapshot.ts), waits for the stream to close, then
+//   waits a jittered backoff (100 ms doubling to 2 s, reset after a stable link) and dials again. libp2p neither
+//   redials nor reopens streams; this loop does both.
 // - Inbound: the first frame must be a hello naming a member whose peer id matches the authenticated connection;
-//   otherwise the connection is closed. Snapshots follow; when every announced channel's has arrived the member is
-//   synced ('up'); once every member has synced (or syncTimeoutMs passed) we are ready.
-// - Timers: deltas every intervalMs (one write per peer per tick, all channels batched), an early push when a
-//   channel's pendingSize reaches batchSize, and a health tick that sends heartbeats and recomputes member states
-//   from silence (member-state.ts).
+//   otherwise the connection is closed. Snapshot parts follow, applied as they arrive; when the last part of every
+//   announced channel's snapshot has arrived the member is synced ('up'); once every member has synced (or
+//   syncTimeoutMs passed) we are ready. Every valid frame of a member is reported to onHeard.
+// - Timers: the gossip tick every intervalMs (deltas: one write per peer, all channels batched; more snapshot parts;
+//   a heartbeat to every peer that got nothing else since the last tick), an early push when a channel's
+//   pendingSize reaches batchSize, and a health tick that recomputes member states from silence (member-state.ts)
+//   and sends heartbeats when intervalMs is longer than suspectAfterMs/4.
 import './promise-with-resolvers.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -32,9 +35,11 @@ import {
   MAX_INBOUND_REQUESTS_PER_PEER,
   MAX_METHOD_NAME_LENGTH,
   MAX_STREAMS_PER_CONNECTION,
+  MAX_ENVELOPE_OVERHEAD_BYTES,
   MIN_PEER_WRITE_BUFFER_BYTES,
   PING_INTERVAL_MS,
   PROTOCOL_VERSION,
+  SNAPSHOT_LOW_WATER_BYTES,
 } from './constants.js'
 import {
   GossipArgumentError,
@@ -53,7 +58,17 @@ import {
   REMOTE_CODE_NO_HANDLER,
   type GossipSlowPeerError,
 } from './errors.js'
-import { encodeEnvelope, frame, joinFrames, type Envelope, type HelloFrame, type RequestFrame, type ResponseFrame } from './frame-codec.js'
+import {
+  encodeEnvelope,
+  frame,
+  HEARTBEAT_FRAME,
+  joinFrames,
+  type Envelope,
+  type HelloFrame,
+  type RequestFrame,
+  type ResponseFrame,
+  type SnapshotFrame,
+} from './frame-codec.js'
 import { validateAddedMember, type GossipConfig, type MemberConfig } from './gossip-config.js'
 import type { Gossip, GossipMember, GossipStats, MemberState, MemberView, ReplicatedChannel, RequestHandler } from './index.js'
 import { LagWindow } from './lag-window.js'
@@ -61,6 +76,7 @@ import { allowListEntry, resolveHost, tcpMultiaddr } from './member-address.js'
 import { memberGater } from './member-gater.js'
 import { memberState } from './member-state.js'
 import { saveAddedMembers } from './member-store.js'
+import { OutboundSnapshot } from './outbound-snapshot.js'
 import { PeerLink, type PeerLinkSink } from './peer-link.js'
 import { RedialBackoff } from './redial-backoff.js'
 import { swarmKeyFromSecret } from './swarm-key.js'
@@ -78,8 +94,12 @@ class MemberRecord {
   hadOutbound = false
   lastHeardAt: number | null = null
   waitingSince = 0
-  /** Channels announced in its current stream's hello whose snapshot has not arrived yet. */
+  /** Channels announced in its current stream's hello whose snapshot has not arrived yet (its last part). */
   pendingSnapshots = new Set<string>()
+  /** Snapshots arriving in parts on its current stream, by channel: the next part index expected, of how many. */
+  snapshotsIn = new Map<string, { next: number; count: number }>()
+  /** Our snapshot still being written on our current stream to it (null when all of it is written). */
+  snapshotOut: OutboundSnapshot | null = null
   synced = false
   syncedOnce = false
   connectedSince: number | null = null
@@ -294,7 +314,7 @@ export class GossipHost implements Gossip {
       'gossip host listening',
     )
     this.timers.push(
-      setInterval(() => this.pushDeltas(false), this.config.intervalMs),
+      setInterval(() => this.gossipTick(), this.config.intervalMs),
       setInterval(() => this.pushFullBatches(), Math.max(1, Math.floor(this.config.intervalMs / 4))),
       setInterval(() => this.healthTick(), this.healthTickMs),
     )
@@ -509,9 +529,7 @@ export class GossipHost implements Gossip {
     this.lastHealthTickAt = tickAt
     for (const m of this.peers) {
       const link = m.outbound
-      if (link !== null && link.open && now - link.lastSentAt >= this.heartbeatAfterMs) {
-        this.sendOn(m, link, frame({ t: FrameType.Heartbeat, ts: now }, this.config.maxFrameBytes, 'heartbeat'), 1)
-      }
+      if (link !== null && link.open && now - link.lastSentAt >= this.heartbeatAfterMs) this.sendOn(m, link, HEARTBEAT_FRAME, 1)
       if (!stalled) this.updateState(m, now)
     }
   }
@@ -622,32 +640,78 @@ export class GossipHost implements Gossip {
     this.byPeerId.set(peerId, m)
   }
 
-  /** Hello, then a snapshot of every channel, in one write: whatever it receives next from us is newer. */
+  /**
+   * Hello, then the snapshot of every channel, taken now and written in parts as the peer reads them. Every delta
+   * taken from now on also goes to this stream, so the peer misses nothing the snapshot does not hold.
+   */
   private sendHello(m: MemberRecord, link: PeerLink): void {
     const now = this.config.now()
-    const bodies: Uint8Array[] = []
     const hello: HelloFrame = {
       t: FrameType.Hello,
       ts: now,
       p: { name: this.config.self.name, peerId: this.peerId, cluster: this.config.cluster, version: PROTOCOL_VERSION, channels: this.channelNames },
     }
-    bodies.push(encodeEnvelope(hello, this.config.maxFrameBytes, 'hello'))
+    const channels: Array<{ name: string; parts: Uint8Array[] }> = []
     for (const [name, channel] of this.config.channels) {
-      let payload: Uint8Array
+      let parts: Uint8Array[]
       try {
-        payload = channel.snapshot(now)
+        parts = partsOf(channel.snapshot(now), 'snapshot')
       } catch (err) {
         this.config.logger.error({ channel: name, err: errorMessage(err) }, 'channel snapshot threw; peers will not sync it from us')
         continue
       }
-      try {
-        bodies.push(encodeEnvelope({ t: FrameType.Snapshot, ts: now, c: name, p: payload }, this.config.maxFrameBytes, `snapshot of channel ${name}`))
-      } catch (err) {
-        this.counters.oversizedOutbound++
-        this.config.logger.error({ channel: name, err: errorMessage(err) }, 'snapshot not sent; peers will not sync it from us')
-      }
+      channels.push({ name, parts: this.dropOversized(name, parts, 'snapshot part') })
     }
-    this.sendOn(m, link, joinFrames(bodies), bodies.length)
+    if (!this.sendOn(m, link, frame(hello, this.config.maxFrameBytes, 'hello'), 1)) return
+    m.snapshotOut = new OutboundSnapshot(now, channels)
+    link.onWritable = () => this.pumpSnapshot(m, link)
+    this.pumpSnapshot(m, link)
+  }
+
+  /**
+   * Writes parts of our snapshot to m while little is queued on its stream. Called after the hello, whenever the
+   * stream's write buffer empties, and on every gossip tick.
+   */
+  private pumpSnapshot(m: MemberRecord, link: PeerLink): void {
+    const out = m.snapshotOut
+    if (out === null || out.pumping || m.outbound !== link) return
+    out.pumping = true
+    try {
+      while (link.open && link.stream.writeBufferLength < SNAPSHOT_LOW_WATER_BYTES) {
+        const part = out.next()
+        if (part === undefined) {
+          m.snapshotOut = null
+          link.onWritable = null
+          return
+        }
+        const envelope: SnapshotFrame = { t: FrameType.Snapshot, ts: out.ts, c: part.channel, p: part.payload, i: part.index, n: part.count }
+        if (!this.sendOn(m, link, frame(envelope, this.config.maxFrameBytes, `snapshot part of channel ${part.channel}`), 1)) return
+      }
+    } catch (err) {
+      // Parts are checked against the frame limit when taken, so this is a bug; the peer could not complete the
+      // snapshot on this stream anyway: start afresh on a new one.
+      this.config.logger.error({ member: m.name, err: errorMessage(err) }, 'snapshot part not sent; resetting the stream')
+      link.abort(err as Error)
+    } finally {
+      out.pumping = false
+    }
+  }
+
+  /** Parts that fit in a frame; the others are logged and counted, and left out. */
+  private dropOversized(channel: string, parts: Uint8Array[], what: string): Uint8Array[] {
+    const limit = this.config.maxFrameBytes - MAX_ENVELOPE_OVERHEAD_BYTES
+    let kept: Uint8Array[] | undefined
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as Uint8Array
+      if (part.byteLength <= limit) {
+        kept?.push(part)
+        continue
+      }
+      kept ??= parts.slice(0, i)
+      this.counters.oversizedOutbound++
+      this.config.logger.error({ channel, what, bytes: part.byteLength, limit }, 'channel part over the frame limit not sent')
+    }
+    return kept ?? parts
   }
 
   // ---- deltas -----------------------------------------------------------------------------------------------
@@ -662,25 +726,41 @@ export class GossipHost implements Gossip {
     }
   }
 
+  /** The gossip tick: deltas, more of the snapshots being written, and a heartbeat to every peer that got nothing. */
+  private gossipTick(): void {
+    if (this.status !== 'running') return
+    this.pushDeltas(false)
+    for (const m of this.peers) {
+      const link = m.outbound
+      if (link === null || !link.open) continue
+      if (m.snapshotOut !== null) this.pumpSnapshot(m, link)
+      if (!link.sentSinceMark) this.sendOn(m, link, HEARTBEAT_FRAME, 1)
+      link.sentSinceMark = false
+    }
+  }
+
   /** Takes the delta of every channel (or, when onlyFull, of those with batchSize pending) and sends them in one write per peer. */
   private pushDeltas(onlyFull: boolean): void {
     const ts = this.config.now()
     let bodies: Uint8Array[] | undefined
     for (const [name, channel] of this.config.channels) {
-      let payload: Uint8Array | undefined
+      let parts: Uint8Array[]
       try {
         if (onlyFull && channel.pendingSize() < this.config.batchSize) continue
-        payload = channel.takeDelta()
+        const delta = channel.takeDelta()
+        if (delta === undefined) continue
+        parts = partsOf(delta, 'takeDelta')
       } catch (err) {
         this.config.logger.error({ channel: name, err: errorMessage(err) }, 'channel takeDelta threw')
         continue
       }
-      if (payload === undefined) continue
-      try {
-        ;(bodies ??= []).push(encodeEnvelope({ t: FrameType.Delta, ts, c: name, p: payload }, this.config.maxFrameBytes, `delta of channel ${name}`))
-      } catch (err) {
-        this.counters.oversizedOutbound++
-        this.config.logger.error({ channel: name, err: errorMessage(err) }, 'delta dropped (peers recover it at their next reconnection)')
+      for (const p of this.dropOversized(name, parts, 'delta part')) {
+        try {
+          ;(bodies ??= []).push(encodeEnvelope({ t: FrameType.Delta, ts, c: name, p }, this.config.maxFrameBytes, `delta of channel ${name}`))
+        } catch (err) {
+          this.counters.oversizedOutbound++
+          this.config.logger.error({ channel: name, err: errorMessage(err) }, 'delta part dropped (peers recover it at their next reconnection)')
+        }
       }
     }
     if (bodies === undefined) return
@@ -752,6 +832,7 @@ export class GossipHost implements Gossip {
     if (link.direction === 'outbound') {
       if (envelope.t !== FrameType.Response) throw new GossipMalformedFrameError(`frame type ${envelope.t} on our own stream; only responses come back`)
       this.onResponse(link, envelope)
+      this.heard(link.remotePeerId, now)
       this.updateState(m, now)
       return
     }
@@ -761,12 +842,9 @@ export class GossipHost implements Gossip {
         m.lag.record(now - envelope.ts)
         break
       }
-      case FrameType.Snapshot: {
-        this.channelOf(envelope.c).applySnapshot(link.remotePeerId, envelope.p, now)
-        m.pendingSnapshots.delete(envelope.c)
-        if (!m.synced && m.pendingSnapshots.size === 0) this.onSynced(m)
+      case FrameType.Snapshot:
+        this.onSnapshotPart(m, link, envelope, now)
         break
-      }
       case FrameType.Heartbeat:
         break
       case FrameType.Request:
@@ -775,7 +853,42 @@ export class GossipHost implements Gossip {
       default:
         throw new GossipMalformedFrameError(`frame type ${envelope.t} is not expected on a member's stream`)
     }
+    this.heard(link.remotePeerId, now)
     this.updateState(m, now)
+  }
+
+  /** Applies one part of a member's snapshot; parts of a channel must come in order, 0 to n − 1. */
+  private onSnapshotPart(m: MemberRecord, link: PeerLink, envelope: SnapshotFrame, now: number): void {
+    const channel = this.channelOf(envelope.c)
+    const index = envelope.i ?? 0
+    const count = envelope.n ?? 1
+    const progress = m.snapshotsIn.get(envelope.c)
+    const expected = progress?.next ?? 0
+    if (index !== expected || (progress !== undefined && progress.count !== count)) {
+      throw new GossipMalformedFrameError(
+        `snapshot of channel ${envelope.c}: part ${index} of ${count}, expected part ${expected}${progress === undefined ? '' : ` of ${progress.count}`}`,
+      )
+    }
+    if (count > 0) channel.applySnapshot(link.remotePeerId, envelope.p, now)
+    if (index + 1 < count) {
+      if (progress === undefined) m.snapshotsIn.set(envelope.c, { next: index + 1, count })
+      else progress.next = index + 1
+      return
+    }
+    if (progress !== undefined) m.snapshotsIn.delete(envelope.c)
+    m.pendingSnapshots.delete(envelope.c)
+    if (!m.synced && m.pendingSnapshots.size === 0) this.onSynced(m)
+  }
+
+  /** Reports a valid frame of a member to onHeard. */
+  private heard(peerId: string, now: number): void {
+    const onHeard = this.config.onHeard
+    if (onHeard === undefined) return
+    try {
+      onHeard(peerId, now)
+    } catch (err) {
+      this.config.logger.error({ peerId, err: errorMessage(err) }, 'onHeard threw')
+    }
   }
 
   private channelOf(name: string): ReplicatedChannel {
@@ -816,8 +929,10 @@ export class GossipHost implements Gossip {
     m.lastHeardAt = now
     m.synced = false
     m.pendingSnapshots = new Set(body.channels)
+    m.snapshotsIn.clear()
     this.updateConnectedSince(m)
     this.config.logger.debug({ member: m.name, peerId: remote }, 'gossip hello accepted')
+    this.heard(remote, now)
     if (m.pendingSnapshots.size === 0) this.onSynced(m)
     // It is reachable again: if our own stream to it is down, dial now rather than at the end of the backoff.
     if (m.outbound === null) m.wake?.()
@@ -867,8 +982,10 @@ export class GossipHost implements Gossip {
       m.inbound = null
       m.synced = false
       m.pendingSnapshots.clear()
+      m.snapshotsIn.clear()
     } else if (link.direction === 'outbound' && m.outbound === link) {
       m.outbound = null
+      m.snapshotOut = null
       for (const [id, request] of this.pending) {
         if (request.link !== link) continue
         clearTimeout(request.timer)
@@ -940,6 +1057,16 @@ export class GossipHost implements Gossip {
     if (response.ok) request.resolve(response.p)
     else request.reject(new GossipRemoteError(request.member, request.method, response.e?.message ?? 'unknown error', response.e?.code))
   }
+}
+
+/** A channel's delta or snapshot as a list of parts; throws when it is neither bytes nor a list of bytes. */
+function partsOf(value: Uint8Array | Uint8Array[], what: string): Uint8Array[] {
+  if (value instanceof Uint8Array) return [value]
+  if (!Array.isArray(value)) throw new GossipArgumentError(`${what} returned neither a Uint8Array nor an array of them`)
+  for (const part of value) {
+    if (!(part instanceof Uint8Array)) throw new GossipArgumentError(`${what} returned an array holding something other than a Uint8Array`)
+  }
+  return value
 }
 
 function checkMethod(method: string): void {

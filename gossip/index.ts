@@ -1,6 +1,6 @@
 // The gossip layer of a meliproxy node: a libp2p host that keeps a full mesh with the cluster's members, pushes
-// deltas of replicated state on one long-lived stream per peer, exchanges full state on every (re)connection,
-// detects failures and carries request/response between nodes. It knows nothing of counters or rules: it carries
+// deltas of replicated state on one long-lived stream per peer, exchanges full state on every (re)connection (in
+// parts, paced by the peer's reading), detects failures and carries request/response between nodes. It knows nothing of counters or rules: it carries
 // the opaque, already-encoded payloads of the channels it is given.
 import './promise-with-resolvers.js'
 import { GossipHost } from './gossip-host.js'
@@ -8,24 +8,41 @@ import { validateGossipInit } from './gossip-config.js'
 import { loadAddedMembers } from './member-store.js'
 import { loadOrCreatePrivateKey } from './peer-key.js'
 
+/**
+ * One replicated data type the gossip layer carries, as opaque encoded payloads. Deltas and snapshots may be split
+ * into parts (an array): each part travels as its own frame and is applied on its own, so each must decode alone,
+ * and each must be at most maxFrameBytes − MAX_ENVELOPE_OVERHEAD_BYTES bytes; a larger part is dropped (logged,
+ * counted in oversizedOutbound) and the others still go.
+ */
 export interface ReplicatedChannel {
   /**
    * Called on the gossip timer (every intervalMs) and when pendingSize() >= batchSize; returns the encoded delta to
-   * push to every connected peer, or undefined when nothing changed. Never called concurrently (nor concurrently with
-   * any other method here: the gossip layer calls channels from one thread, one call at a time). A delta taken while
-   * a peer is disconnected is not resent to it: the snapshot it gets on reconnection covers it.
+   * push to every connected peer (one payload, or its parts in order), or undefined when nothing changed. Never
+   * called concurrently (nor concurrently with any other method here: the gossip layer calls channels from one
+   * thread, one call at a time). A delta taken while a peer is disconnected is not resent to it: the snapshot it gets
+   * on reconnection covers it. The parts of one delta go out in one write per peer together with the other
+   * channels' deltas, so keep a delta well under MIN_PEER_WRITE_BUFFER_BYTES (batchSize bounds it).
    */
-  takeDelta(): Uint8Array | undefined
+  takeDelta(): Uint8Array | Uint8Array[] | undefined
   /** Entries changed since the last takeDelta. Polled every max(1, intervalMs/4) ms: keep it O(1). */
   pendingSize(): number
   /**
-   * Called for each delta frame received from a member. Throwing (e.g. the channel's decoder's CodecError) means the
-   * frame is malformed: the gossip layer logs it and closes that peer's stream (it will be reopened); never crashes.
+   * Called for each delta frame (each part) received from a member. Throwing (e.g. the channel's decoder's
+   * CodecError) means the frame is malformed: the gossip layer logs it and closes that peer's stream (it will be
+   * reopened); never crashes.
    */
   applyDelta(fromPeerId: string, payload: Uint8Array, now: number): void
-  /** Full state for anti-entropy, sent after the hello on every new stream. Must fit in maxFrameBytes. */
-  snapshot(now: number): Uint8Array
-  /** Applies a member's full state. Throwing is handled like applyDelta throwing. */
+  /**
+   * Full state for anti-entropy, taken once per new stream of ours, right after its hello: one payload, or its parts
+   * in order ([] when there is nothing to send). The parts are written one by one as the peer reads them, between
+   * the deltas of the following ticks (which it also gets), so a snapshot of tens of MB neither fills the write
+   * buffer nor holds the deltas back. They are kept until written: what is returned must not be changed afterwards.
+   */
+  snapshot(now: number): Uint8Array | Uint8Array[]
+  /**
+   * Applies one part of a member's full state, in the order sent, as it arrives. The member counts as synced for
+   * this channel once the last part is applied. Throwing is handled like applyDelta throwing.
+   */
   applySnapshot(fromPeerId: string, payload: Uint8Array, now: number): void
 }
 
@@ -59,7 +76,11 @@ export interface GossipInit {
   intervalMs: number
   /** Push early when a channel has this many pending entries (default 2000). */
   batchSize?: number
-  /** Silence → suspect, 2× → down (default 1000). Heartbeat frames every suspectAfterMs/4 keep idle links warm. */
+  /**
+   * Silence → suspect, 2× → down (default 1000). A peer we sent nothing to during a gossip tick gets a heartbeat
+   * (5 bytes) at the end of it, so every live member is heard from about every intervalMs (and at least every
+   * suspectAfterMs/4 when intervalMs is longer).
+   */
   suspectAfterMs: number
   /** Max wait for initial anti-entropy before declaring ready anyway (default 3000). */
   syncTimeoutMs: number
@@ -70,6 +91,13 @@ export interface GossipInit {
   logger: GossipLogger
   /** Wall clock, default Date.now (tests inject). */
   now?: () => number
+  /**
+   * Called with the member's peer id and the receive time for every valid frame from a member (its accepted hello,
+   * deltas, each snapshot part, heartbeats, requests and responses), after the frame was applied; not for a frame
+   * that was refused as malformed, nor for anything from a non-member. It runs for every frame: keep it O(1). It must
+   * not throw (a throw is logged and otherwise ignored).
+   */
+  onHeard?: (peerId: string, now: number) => void
 }
 
 export type MemberState = 'self' | 'connecting' | 'syncing' | 'up' | 'suspect' | 'down'
@@ -105,7 +133,7 @@ export interface GossipStats {
   rejectedPeers: number
   /** Streams reset because the peer stopped reading and its write buffer overflowed. */
   slowPeerAborts: number
-  /** Outbound deltas or snapshots dropped because they exceeded maxFrameBytes. */
+  /** Outbound delta or snapshot parts dropped because they exceeded maxFrameBytes − MAX_ENVELOPE_OVERHEAD_BYTES. */
   oversizedOutbound: number
   /** Inbound gossip streams handed to us by libp2p (authenticated by pnet and the gater, before any hello check). */
   inboundStreams: number
@@ -119,7 +147,10 @@ export interface Gossip {
   start(): Promise<void>
   /** Pushes pending deltas, closes streams, stops libp2p. Pending requests and whenReady() reject with GossipStoppedError. */
   stop(): Promise<void>
-  /** Synced with every reachable member, or syncTimeoutMs passed. Never goes back to false. */
+  /**
+   * Synced with every reachable member (the last part of each of its channels' snapshots applied), or syncTimeoutMs
+   * passed. Never goes back to false.
+   */
   readonly ready: boolean
   whenReady(): Promise<void>
   /** Self first, then members in config order (members added at run time last). */

@@ -6,7 +6,9 @@
 // tie-break when both sides dial at once, and each side's redial loop owns exactly one stream.
 //
 // Inbound bytes go through a LengthPrefixedDecoder that rejects an oversized frame from its length prefix alone,
-// before buffering its body. Any failure while reading (oversized, undecodable, or the frame sink throwing)
+// before buffering its body. Chunks are fed to it in slices of at most maxFrameBytes: a stream's chunk is as large
+// as its flow-control window (up to 16 MiB with Yamux), and the decoder refuses any chunk that would take its
+// buffer past maxBufferSize, whatever the frames in it. Any failure while reading (oversized, undecodable, or the frame sink throwing)
 // aborts this stream only, is reported once through onMalformed, and never escapes the event handler.
 
 import { LengthPrefixedDecoder } from '@libp2p/utils'
@@ -48,11 +50,19 @@ export class PeerLink {
   readonly openedAt: number
   /** Wall ms of the last write, for heartbeats. */
   lastSentAt: number
+  /** Set by every successful send(); the owner clears it to learn whether anything was written since. */
+  sentSinceMark = false
+  /**
+   * Called (if set) whenever the stream's write buffer has just emptied, possibly from inside send(): the moment to
+   * write more of something paced, like a snapshot in parts. Must not throw.
+   */
+  onWritable: (() => void) | null = null
   /** Resolves once the link is closed, however that happened. */
   readonly closed: Promise<void>
   private isClosed = false
   private resolveClosed!: () => void
   private readonly decoder: LengthPrefixedDecoder
+  private readonly maxFrameBytes: number
   private readonly maxWriteBufferBytes: number
   private readonly sink: PeerLinkSink
   private readonly now: () => number
@@ -66,6 +76,7 @@ export class PeerLink {
     this.openedAt = init.now()
     this.lastSentAt = this.openedAt
     this.sink = init.sink
+    this.maxFrameBytes = init.maxFrameBytes
     this.maxWriteBufferBytes = init.maxWriteBufferBytes
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
@@ -79,6 +90,9 @@ export class PeerLink {
       encodingLength: varintLength,
     })
     this.stream.addEventListener('message', (event) => this.onData(event.data))
+    this.stream.addEventListener('idle', () => {
+      if (!this.isClosed) this.onWritable?.()
+    })
     this.stream.addEventListener('close', () => this.finish())
     // The other side closed its writable end (it is leaving): close ours so the stream ends now, not at a timeout.
     this.stream.addEventListener('remoteCloseWrite', () => void this.close())
@@ -111,6 +125,7 @@ export class PeerLink {
       return false
     }
     this.lastSentAt = this.now()
+    this.sentSinceMark = true
     return true
   }
 
@@ -139,12 +154,14 @@ export class PeerLink {
   private onData(data: Uint8Array | Uint8ArrayList): void {
     if (this.isClosed) return
     try {
-      for (const body of this.decoder.decode(data)) {
-        const bytes = body.subarray()
-        // msgpackr decodes strings fastest from a Buffer; this is a view, not a copy.
-        const envelope = decodeEnvelope(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-        this.sink.onFrame(this, envelope, varintLength(bytes.byteLength) + bytes.byteLength)
-        if (this.isClosed) return
+      const length = data.byteLength
+      if (length <= this.maxFrameBytes) {
+        this.decodeChunk(data)
+      } else {
+        for (let start = 0; start < length && !this.isClosed; start += this.maxFrameBytes) {
+          const end = Math.min(length, start + this.maxFrameBytes)
+          this.decodeChunk(data instanceof Uint8Array ? data.subarray(start, end) : data.sublist(start, end))
+        }
       }
     } catch (err) {
       if (this.isClosed) return
@@ -152,6 +169,16 @@ export class PeerLink {
         err instanceof GossipMalformedFrameError ? err : new GossipMalformedFrameError((err as Error).message, { cause: err })
       this.sink.onMalformed(this, reason)
       this.abort(reason)
+    }
+  }
+
+  private decodeChunk(chunk: Uint8Array | Uint8ArrayList): void {
+    for (const body of this.decoder.decode(chunk)) {
+      const bytes = body.subarray()
+      // msgpackr decodes strings fastest from a Buffer; this is a view, not a copy.
+      const envelope = decodeEnvelope(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      this.sink.onFrame(this, envelope, varintLength(bytes.byteLength) + bytes.byteLength)
+      if (this.isClosed) return
     }
   }
 

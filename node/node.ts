@@ -16,6 +16,7 @@ import type { ClusterConfig, NodeConfig } from './config/schema.js'
 import { StatsExchangeRecorder } from './exchange-recorder.js'
 import { ProxyServer } from './http/proxy-server.js'
 import { LimiterWithStats } from './limiter-with-stats.js'
+import { PartitionShare } from './partition-policy.js'
 import type { Logger } from './logger.js'
 import { ClientAddressResolver } from './proxy/client-address.js'
 import { Upstream } from './proxy/upstream.js'
@@ -125,7 +126,8 @@ export class MeliNode {
         logger,
         now,
       })
-      const limiter = new Limiter(counters)
+      const share = config.cluster.partitionPolicy === 'share' ? new PartitionShare(counters, config.nodes.length) : null
+      const limiter = new Limiter(share ?? counters)
       limiter.setRules(rules.compiled)
       rules.onChange((compiled) => {
         limiter.setRules(compiled)
@@ -147,8 +149,13 @@ export class MeliNode {
         channels: { counters: countersChannel(counters, state, codecLimits), rules: rules.channel() },
         logger,
         now,
+        onHeard: (peer, heardAt) => counters.peerHeard(peer, heardAt),
       })
       gossip.on('member', (m) => {
+        if (share !== null) {
+          const up = gossip.members().filter((x) => x.state === 'self' || x.state === 'up' || x.state === 'syncing').length
+          share.setVisible(up)
+        }
         if (m.peerId === null || m.state === 'self') return
         if (m.state === 'down') counters.peerDown(m.peerId, now())
         else if (m.state === 'up') counters.peerHeard(m.peerId, now())

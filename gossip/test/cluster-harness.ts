@@ -65,6 +65,7 @@ export interface NodeOptions {
   suspectAfterMs?: number
   intervalMs?: number
   maxFrameBytes?: number
+  onHeard?: GossipInit['onHeard']
 }
 
 export interface TestNode {
@@ -119,6 +120,7 @@ export class TestCluster {
       maxFrameBytes: o.maxFrameBytes ?? 4 * 1024 * 1024,
       channels: { kv: channel },
       logger,
+      ...(o.onHeard === undefined ? {} : { onHeard: o.onHeard }),
     }
   }
 

@@ -4,8 +4,17 @@ import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { pack } from 'msgpackr'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
-import { FrameType, MAX_CHANNEL_NAME_LENGTH } from '../constants.js'
-import { decodeEnvelope, encodeEnvelope, frame, joinFrames, readLengthPrefix, varintLength, type Envelope } from '../frame-codec.js'
+import { FrameType, MAX_CHANNEL_NAME_LENGTH, MAX_ENVELOPE_OVERHEAD_BYTES, MAX_SNAPSHOT_PARTS } from '../constants.js'
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  frame,
+  HEARTBEAT_FRAME,
+  joinFrames,
+  readLengthPrefix,
+  varintLength,
+  type Envelope,
+} from '../frame-codec.js'
 
 const MAX = 1024 * 1024
 const roundTrip = (e: Envelope): Envelope => decodeEnvelope(encodeEnvelope(e, MAX, 'test'))
@@ -17,7 +26,10 @@ describe('frame codec', () => {
       { t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: '12D3KooW', cluster: 'c', version: 1, channels: ['counters', 'rules'] } },
       { t: FrameType.Delta, ts: 2, c: 'counters', p: new Uint8Array([1, 2, 3]) },
       { t: FrameType.Snapshot, ts: 3, c: 'rules', p: new Uint8Array(0) },
+      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array([4, 5]), i: 2, n: 7 },
+      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array(0), i: 0, n: 0 },
       { t: FrameType.Heartbeat, ts: 4 },
+      { t: FrameType.Heartbeat },
       { t: FrameType.Request, ts: 5, id: 9, m: 'stats', p: { from: 1, to: [2, 3] } },
       { t: FrameType.Response, ts: 6, id: 9, ok: true, p: 'fine' },
       { t: FrameType.Response, ts: 7, id: 10, ok: false, e: { message: 'no', code: 'X' } },
@@ -31,12 +43,24 @@ describe('frame codec', () => {
     malformed([1, 2, 3])
     malformed('hello')
     malformed(null)
-    malformed({ t: FrameType.Heartbeat }) // no ts
+    malformed({ t: FrameType.Delta, c: 'kv', p: new Uint8Array(1) }) // no ts: only a heartbeat may omit it
     malformed({ t: FrameType.Heartbeat, ts: 'now' })
     malformed({ t: 99, ts: 1 })
     malformed({ t: FrameType.Delta, ts: 1, c: 'kv', p: 'not binary' })
     malformed({ t: FrameType.Delta, ts: 1, c: 'x'.repeat(MAX_CHANNEL_NAME_LENGTH + 1), p: new Uint8Array(1) })
     malformed({ t: FrameType.Delta, ts: 1, c: '', p: new Uint8Array(1) })
+    // snapshot parts: index and count both or neither, index below count, count bounded, n = 0 only when empty
+    const part = (extra: object) => ({ t: FrameType.Snapshot, ts: 1, c: 'kv', p: new Uint8Array(1), ...extra })
+    malformed(part({ i: 0 }))
+    malformed(part({ n: 2 }))
+    malformed(part({ i: 2, n: 2 }))
+    malformed(part({ i: -1, n: 2 }))
+    malformed(part({ i: 0.5, n: 2 }))
+    malformed(part({ i: '0', n: 2 }))
+    malformed(part({ i: 0, n: MAX_SNAPSHOT_PARTS + 1 }))
+    malformed(part({ i: 0, n: 0 })) // says empty, carries a payload
+    malformed(part({ i: 1, n: 0 }))
+    expect(decodeEnvelope(pack(part({ i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS })))).toMatchObject({ i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: '1', channels: [] } })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: 1, channels: [7] } })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: 1, channels: Array(65).fill('x') } })
@@ -47,6 +71,24 @@ describe('frame codec', () => {
     expect(() => decodeEnvelope(new Uint8Array([0xc1]))).toThrow(expect.objectContaining({ code: 'MELIPROXY_ERR_GOSSIP_MALFORMED_FRAME' }))
     expect(() => decodeEnvelope(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff]))).toThrow(expect.objectContaining({ code: 'MELIPROXY_ERR_GOSSIP_MALFORMED_FRAME' }))
     expect(() => decodeEnvelope(Buffer.alloc(100_000, 0x91))).toThrow(expect.objectContaining({ code: 'MELIPROXY_ERR_GOSSIP_MALFORMED_FRAME' }))
+  })
+
+  it(`an envelope adds at most MAX_ENVELOPE_OVERHEAD_BYTES (${MAX_ENVELOPE_OVERHEAD_BYTES}) around a payload, and a heartbeat is 5 bytes`, () => {
+    const longestChannel = '€'.repeat(MAX_CHANNEL_NAME_LENGTH) // 3 UTF-8 bytes each
+    let worst = 0
+    for (const size of [0, 255, 256, 65_535, 65_536, 1_000_000]) {
+      const p = new Uint8Array(size)
+      for (const ts of [Date.now(), -Number.MAX_SAFE_INTEGER, 1.5e300, Number.MAX_VALUE]) {
+        const envelopes: Envelope[] = [
+          { t: FrameType.Delta, ts, c: longestChannel, p },
+          { t: FrameType.Snapshot, ts, c: longestChannel, p, i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS },
+        ]
+        for (const e of envelopes) worst = Math.max(worst, encodeEnvelope(e, 64 * 1024 * 1024, 'test').byteLength - size)
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(MAX_ENVELOPE_OVERHEAD_BYTES)
+    expect(HEARTBEAT_FRAME.byteLength).toBe(5)
+    expect(decodeEnvelope(HEARTBEAT_FRAME.subarray(1))).toEqual({ t: FrameType.Heartbeat })
   })
 
   it('refuses to encode a frame over the limit', () => {

@@ -57,6 +57,7 @@ describe('gossip configuration', () => {
     expect(await problems({ ...init, channels: { kv: { takeDelta: () => undefined } as never } })).toEqual([
       'channels.kv: is not a ReplicatedChannel (takeDelta, pendingSize, applyDelta, snapshot, applySnapshot)',
     ])
+    expect(await problems({ ...init, onHeard: 'counters' as never })).toEqual(['onHeard: is not a function (peerId, now) => void'])
   })
 
   it('refuses a self.peerId that is not the key in dataDir', async () => {

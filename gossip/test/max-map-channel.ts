@@ -1,6 +1,7 @@
 // A small ReplicatedChannel for the tests: a map of key → number merged by maximum (a grow-only register per
 // key), encoded with msgpackr. Its decoder validates what it is given, like a real channel's would, and a key can
-// be poisoned so that the next delta containing it throws once (a channel rejecting a frame).
+// be poisoned so that the next delta containing it throws once (a channel rejecting a frame). Given partEntries, it
+// splits deltas and snapshots into parts of at most that many entries (an empty snapshot is then no part at all).
 
 import { pack, unpack } from 'msgpackr'
 import type { ReplicatedChannel } from '../index.js'
@@ -9,10 +10,15 @@ export class MaxMapChannel implements ReplicatedChannel {
   readonly values = new Map<string, number>()
   /** Peer ids we applied a delta or snapshot from (to prove an outsider reached no channel). */
   readonly appliedFrom = new Set<string>()
+  /** Delta and snapshot frames applied (parts count one each). */
   deltasApplied = 0
   snapshotsApplied = 0
+  /** Called after each frame is applied (tests act at a given moment of an exchange). */
+  onApply: ((kind: 'delta' | 'snapshot', fromPeerId: string) => void) | null = null
   private readonly pending = new Set<string>()
   private poisoned: string | null = null
+
+  constructor(private readonly partEntries?: number) {}
 
   set(key: string, value: number): void {
     if ((this.values.get(key) ?? -Infinity) >= value) return
@@ -29,12 +35,12 @@ export class MaxMapChannel implements ReplicatedChannel {
     this.poisoned = key
   }
 
-  takeDelta(): Uint8Array | undefined {
+  takeDelta(): Uint8Array | Uint8Array[] | undefined {
     if (this.pending.size === 0) return undefined
     const entries: Array<[string, number]> = []
     for (const key of this.pending) entries.push([key, this.values.get(key) as number])
     this.pending.clear()
-    return pack(entries)
+    return this.encode(entries)
   }
 
   pendingSize(): number {
@@ -50,16 +56,25 @@ export class MaxMapChannel implements ReplicatedChannel {
     this.merge(entries)
     this.appliedFrom.add(fromPeerId)
     this.deltasApplied++
+    this.onApply?.('delta', fromPeerId)
   }
 
-  snapshot(): Uint8Array {
-    return pack([...this.values])
+  snapshot(): Uint8Array | Uint8Array[] {
+    return this.encode([...this.values])
   }
 
   applySnapshot(fromPeerId: string, payload: Uint8Array): void {
     this.merge(decode(payload))
     this.appliedFrom.add(fromPeerId)
     this.snapshotsApplied++
+    this.onApply?.('snapshot', fromPeerId)
+  }
+
+  private encode(entries: Array<[string, number]>): Uint8Array | Uint8Array[] {
+    if (this.partEntries === undefined) return pack(entries)
+    const parts: Uint8Array[] = []
+    for (let start = 0; start < entries.length; start += this.partEntries) parts.push(pack(entries.slice(start, start + this.partEntries)))
+    return parts
   }
 
   private merge(entries: Array<[string, number]>): void {

@@ -6,6 +6,7 @@
 // The output keeps the shape users wrote (a single value stays a single value) so it can be shown and stored back;
 // only spellings are normalised: methods upper-case, header names lower-case, `mode` defaulted.
 import { z } from 'zod'
+import { strictObject } from '../config/validation-error.js'
 import { MAX_HEADER_VALUE_GLOB_LENGTH } from './header-value-glob.js'
 import { parseIpRange } from './ip-address.js'
 import { parsePathGlob } from './path-glob.js'
@@ -38,24 +39,6 @@ type Issue = z.core.$ZodRawIssue
 /** Error map: one message for a wrong value, and "(required: ...)" when the field is missing. */
 function says(wrong: string, required: string) {
   return (iss: Issue) => (iss.input === undefined ? `(required: ${required})` : wrong)
-}
-
-/**
- * A strict object whose unknown-field issues also carry the allowed field names: formatIssues prints them as
- * `unknown field "limt" (allowed: id, description, ...)`. (zod copies the issue's own properties after the error
- * map has run, so setting `allowed` here is what reaches the formatter.)
- */
-function strictObject<S extends z.core.$ZodLooseShape>(shape: S, notObject: string) {
-  const allowed = Object.keys(shape)
-  return z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code === 'unrecognized_keys') {
-        ;(iss as { allowed?: string[] }).allowed = allowed
-        return undefined
-      }
-      return iss.code === 'invalid_type' ? notObject : undefined
-    },
-  })
 }
 
 /**

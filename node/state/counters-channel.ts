@@ -1,34 +1,55 @@
 // The gossip channel of the window counters: deltas out (own-slot absolute values, also journalled to LMDB),
 // deltas and snapshots in. Decoding enforces the codec's hard limits; a malformed frame throws, and the gossip
 // layer closes that peer's stream without touching the counters.
+//
+// Both directions may take many frames: encodeDeltaFrames / encodeStateFrames split the entries so that each frame
+// decodes under the receiver's limits (the node's codecLimits, whose maxBytes is gossip.maxFrameBytes) and fits in
+// a gossip frame with its envelope. Each frame is applied on its own as it arrives, so snapshot parts are kept to
+// SNAPSHOT_PART_ENTRIES cells: decoding and merging one part is a stretch of the receiver's event loop during which
+// its proxy waits. Peers being heard (for the budget split) is reported by the gossip layer for every frame
+// (GossipInit.onHeard), not here.
 import {
   decodeDelta,
   decodeState,
-  encodeDelta,
-  encodeState,
+  encodeDeltaFrames,
+  encodeStateFrames,
   type CodecLimits,
   type WindowCounters,
 } from '../../crdt-counters/index.js'
-import type { ReplicatedChannel } from '../../gossip/index.js'
+import { MAX_ENVELOPE_OVERHEAD_BYTES, type ReplicatedChannel } from '../../gossip/index.js'
 import type { NodeStateStore } from './node-state-store.js'
 
-export function countersChannel(counters: WindowCounters, journal: NodeStateStore, limits: CodecLimits): ReplicatedChannel {
+/**
+ * Most cells in one snapshot part. Measured with 3-slot cells (node/state/test/snapshot-transfer-bench.ts): merging
+ * a part of ~15,000 cells (what the byte estimate alone allows) held the receiver's event loop for 100–300 ms on
+ * this machine, one of 4,096 cells for ~15 ms, at the same total transfer time.
+ */
+export const SNAPSHOT_PART_ENTRIES = 4096
+
+/** `snapshotPartEntries` overrides SNAPSHOT_PART_ENTRIES (benchmarks compare part sizes with it). */
+export function countersChannel(
+  counters: WindowCounters,
+  journal: NodeStateStore,
+  limits: CodecLimits,
+  snapshotPartEntries = SNAPSHOT_PART_ENTRIES,
+): ReplicatedChannel {
+  // What this node writes: the receivers' limits, less the room the gossip envelope takes around each payload.
+  const outbound: CodecLimits = { ...limits, maxBytes: limits.maxBytes - MAX_ENVELOPE_OVERHEAD_BYTES }
+  const snapshotParts: CodecLimits = { ...outbound, maxEntries: Math.min(outbound.maxEntries, snapshotPartEntries) }
   return {
     takeDelta() {
       const entries = counters.takeDelta()
       if (entries.length === 0) return undefined
       journal.journalOwn(entries)
-      return encodeDelta(entries)
+      return encodeDeltaFrames(entries, outbound)
     },
     pendingSize: () => counters.pendingDeltaSize(),
     applyDelta(from, payload, now) {
       counters.mergeDelta(from, decodeDelta(payload, limits), now)
-      counters.peerHeard(from, now)
     },
-    snapshot: (now) => encodeState(counters.snapshot(now)),
-    applySnapshot(from, payload, now) {
+    snapshot: (now) => encodeStateFrames(counters.snapshot(now), snapshotParts),
+    applySnapshot(_from, payload, now) {
       counters.mergeSnapshot(decodeState(payload, limits), now)
-      counters.peerHeard(from, now)
     },
   }
 }

@@ -13,12 +13,12 @@ import {
   HybridClock,
   LwwMap,
   decodeLww,
-  encodeLww,
+  encodeLwwFrames,
   type CodecLimits,
   type Hlc,
   type LwwEntry,
 } from '../../crdt-counters/index.js'
-import type { ReplicatedChannel } from '../../gossip/index.js'
+import { MAX_ENVELOPE_OVERHEAD_BYTES, type ReplicatedChannel } from '../../gossip/index.js'
 import { formatIssues } from '../config/validation-error.js'
 import type { Logger } from '../logger.js'
 import { compileRules, ruleSchema, RULE_LIMITS, type CompiledRules, type RuleConfig } from '../rules/index.js'
@@ -115,18 +115,24 @@ export class RuleBook {
     this.changed()
   }
 
-  /** The gossip channel that replicates this rule set. */
+  /**
+   * The gossip channel that replicates this rule set. Up to 1000 rules of up to 1024 addresses each, plus the
+   * tombstones of deleted ones, can exceed one frame: deltas and snapshots are split by encodeLwwFrames.
+   */
   channel(): ReplicatedChannel {
+    // Frames must decode under the peers' limits and fit in a gossip frame with their envelope.
+    const limits = this.opts.codecLimits
+    const outbound: CodecLimits = { ...limits, maxBytes: limits.maxBytes - MAX_ENVELOPE_OVERHEAD_BYTES }
     return {
       takeDelta: () => {
         if (this.pending === 0) return undefined
         this.pending = 0
         const delta = this.map.takeDelta()
-        return delta.length === 0 ? undefined : encodeLww(delta)
+        return delta.length === 0 ? undefined : encodeLwwFrames(delta, outbound)
       },
       pendingSize: () => this.pending,
       applyDelta: (from, payload) => this.applyRemote(from, payload),
-      snapshot: () => encodeLww(this.map.snapshot()),
+      snapshot: () => encodeLwwFrames(this.map.snapshot(), outbound),
       applySnapshot: (from, payload) => this.applyRemote(from, payload),
     }
   }

@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { TestCluster, waitFor } from '../testing/test-cluster.js'
-import { rawExchange, responseComplete } from '../origin/test/raw-http.js'
+import { rawExchange, responseComplete } from '../testing/raw-http.js'
 
 let cluster: TestCluster
 let proxy: string

@@ -27,6 +27,7 @@ export interface TestClusterOptions {
   /** Upstream URL; default: a local origin started in this process. */
   upstream?: string
   gossip?: { intervalMs?: number; suspectAfterMs?: number; syncTimeoutMs?: number; maxFrameBytes?: number }
+  partitionPolicy?: 'visible' | 'share'
   upstreamSettings?: { timeoutMs?: number; connectTimeoutMs?: number; connections?: number; bodyTimeoutMs?: number }
   trustedProxies?: string[]
   proxy?: Record<string, unknown>
@@ -101,7 +102,11 @@ export class TestCluster {
       })
     }
     const config = {
-      cluster: { name: 'test', gossip: { intervalMs: 20, suspectAfterMs: 1000, syncTimeoutMs: 3000, ...opts.gossip } },
+      cluster: {
+        name: 'test',
+        gossip: { intervalMs: 20, suspectAfterMs: 1000, syncTimeoutMs: 3000, ...opts.gossip },
+        ...(opts.partitionPolicy ? { partitionPolicy: opts.partitionPolicy } : {}),
+      },
       upstream: { url: upstream, connections: 16, timeoutMs: 5000, ...opts.upstreamSettings },
       ...(opts.proxy ? { proxy: opts.proxy } : {}),
       trustedProxies: opts.trustedProxies ?? [],

@@ -57,6 +57,21 @@ export class AdminPage {
     return this.member(id).getAttribute('data-state')
   }
 
+  /** The member's req/s as its row shows it (en-US page), or null where the row shows "—". */
+  async memberRate(id: string): Promise<number | null> {
+    const text = (await this.member(id).getByTestId('member-rate').textContent()) ?? ''
+    const digits = text.replace(/[^\d.]/g, '')
+    return digits === '' ? null : Number(digits)
+  }
+
+  /** The estimate of the busiest key of rule `id` (Limits tab), or null while the row shows no usage. */
+  async ruleUsage(id: string): Promise<number | null> {
+    const meter = this.page.getByTestId(`rule-${id}`).getByRole('meter')
+    if ((await meter.count()) === 0) return null
+    const value = await meter.getAttribute('aria-valuenow')
+    return value === null ? null : Number(value)
+  }
+
   /** A total of the Traffic tab (which must be shown), as a number. */
   async trafficTotal(name: TotalName, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
     const value = this.page.getByTestId(`traffic-total-${name}`).locator('.big')

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Agent, request, type Dispatcher } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { deterministicBytes, startOrigin, TEST_ENDPOINT_LIMITS, type Origin } from '../index.js'
-import { rawExchange, responseComplete } from './raw-http.js'
+import { rawExchange, responseComplete } from '../../testing/raw-http.js'
 
 const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/meli/categories/', import.meta.url))
 const FIXTURE_BODY = readFileSync(`${FIXTURE_DIR}MLA97994.json`)
