@@ -23,3 +23,6 @@ export function outcomeOf(status: number, upstreamError: boolean, limited: boole
   if (status < 500) return 'clientError4xx'
   return 'serverError5xx'
 }
+
+/** `stats.enabled: false`: requests are not recorded (what the store already holds can still be read). */
+export const NOT_RECORDING: ExchangeRecorder = { exchange() {} }

@@ -21,13 +21,18 @@ export class LimiterWithStats implements RequestLimiter {
   private readonly lastShadowLog = new Map<string, number>()
 
   private readonly urgent: () => void
+  private readonly recording: boolean
 
-  /** `urgent` is called (at most once per decision) when an admission left a key close to its limit. */
-  constructor(limiter: Limiter, stats: NodeStats, logger: Logger, urgent: () => void) {
+  /**
+   * `urgent` is called (at most once per decision) when an admission left a key close to its limit. With
+   * `recording` false (stats.enabled: false) rule outcomes are not counted in the statistics.
+   */
+  constructor(limiter: Limiter, stats: NodeStats, logger: Logger, urgent: () => void, recording = true) {
     this.limiter = limiter
     this.stats = stats
     this.logger = logger
     this.urgent = urgent
+    this.recording = recording
   }
 
   decide(facts: RequestFacts, now: number): LimitVerdict {
@@ -36,11 +41,12 @@ export class LimiterWithStats implements RequestLimiter {
     let close = false
     for (let i = 0; i < d.outcomeCount; i++) {
       const o = outcomes[i]!
+      if (o.status === 'admitted' && o.remaining <= URGENT_REMAINING) close = true
+      if (!this.recording) continue
       const id = o.rule!.id
       switch (o.status) {
         case 'admitted':
           this.stats.recordRule(id, true)
-          if (o.remaining <= URGENT_REMAINING) close = true
           break
         case 'limited':
           this.stats.recordRule(id, false)

@@ -13,7 +13,7 @@ import { DEFAULT_CODEC_LIMITS, WindowCounters, type CodecLimits } from '../crdt-
 import { createGossip, loadOrCreatePeerId, type Gossip } from '../gossip/index.js'
 import { AdminServer } from './admin/admin-server.js'
 import type { ClusterConfig, NodeConfig } from './config/schema.js'
-import { StatsExchangeRecorder } from './exchange-recorder.js'
+import { NOT_RECORDING, StatsExchangeRecorder } from './exchange-recorder.js'
 import { ProxyServer } from './http/proxy-server.js'
 import { LimiterWithStats } from './limiter-with-stats.js'
 import { PartitionShare } from './partition-policy.js'
@@ -173,14 +173,14 @@ export class MeliNode {
           gossip.flush()
         })
       }
-      const limiterWithStats = new LimiterWithStats(limiter, stats, logger, flushSoon)
+      const limiterWithStats = new LimiterWithStats(limiter, stats, logger, flushSoon, config.stats.enabled)
       const proxy = new ProxyServer({
         listen: node.http,
         upstream,
         clientAddress: new ClientAddressResolver(config.trustedProxies),
         normalizePath: normalizePathOrNull,
         limiter: () => limiterWithStats,
-        recorder: new StatsExchangeRecorder(stats),
+        recorder: config.stats.enabled ? new StatsExchangeRecorder(stats) : NOT_RECORDING,
         isReady: () => gossip.ready,
         maxHeaderBytes: config.proxy.maxHeaderBytes,
         maxBodyBytes: config.proxy.maxBodyBytes,

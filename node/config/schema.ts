@@ -24,7 +24,7 @@ export const DEFAULTS = {
     maxInFlight: 10_000,
     trustRequestId: true,
   },
-  stats: { retention: '7d', minuteRetention: '48h', flushIntervalMs: 1000, maxTopKeys: 100 },
+  stats: { enabled: true, retention: '7d', minuteRetention: '48h', flushIntervalMs: 1000, maxTopKeys: 100 },
   admin: { openReads: false },
 } as const
 
@@ -141,6 +141,7 @@ const mongoSchema = strictObject({
 })
 
 const statsSchema = strictObject({
+  enabled: z.boolean({ error: 'is not true or false' }).default(DEFAULTS.stats.enabled),
   retention: duration(3_600_000, 3650 * 86_400_000).prefault(DEFAULTS.stats.retention),
   minuteRetention: duration(600_000, 30 * 86_400_000).prefault(DEFAULTS.stats.minuteRetention),
   flushIntervalMs: int(50, 60_000).default(DEFAULTS.stats.flushIntervalMs),
