@@ -1,6 +1,6 @@
 // The `ui-e2e` vitest project: the admin UI in headless Chromium (playwright-core + Debian's chromium), in Node.
-// Needs the built UI (`npm run build:ui`) and `apt-get install chromium`. Files run one at a time: each starts a
-// browser (and, for the cluster test, three nodes on fixed loopback ports).
+// Needs the built node code and UI (`npm run build`; npm test's pretest does it) and `apt-get install chromium`.
+// Files run one at a time: each starts a browser (and, for the cluster test, three node processes).
 import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
 

@@ -71,6 +71,13 @@ export const CLOSE_TIMEOUT_MS = 500
  * the stop and redials start afresh; a shorter timeout would also cut healthy connections during a brief stall.
  */
 export const PING_INTERVAL_MS = 1000
+/**
+ * Ping streams one connection may have open each way. The monitor starts a ping every PING_INTERVAL_MS whether or
+ * not the previous one was answered, and @libp2p/ping allows 1 outbound and 2 inbound by default: a peer busy for
+ * just over a second (e.g. encoding a large snapshot) got its connection aborted for "too many streams" instead of
+ * by the timeout. Room for every ping that can be pending within 2 × suspectAfterMs, plus a margin, capped here.
+ */
+export const MAX_PING_STREAMS = 64
 
 /** Outbound bytes queued on one peer's stream beyond max(this, 4 × maxFrameBytes) → the peer is too slow: reset it. */
 export const MIN_PEER_WRITE_BUFFER_BYTES = 16 * 1024 * 1024

@@ -34,6 +34,7 @@ import {
   LINK_STABLE_AFTER_MS,
   MAX_INBOUND_REQUESTS_PER_PEER,
   MAX_METHOD_NAME_LENGTH,
+  MAX_PING_STREAMS,
   MAX_STREAMS_PER_CONNECTION,
   MAX_ENVELOPE_OVERHEAD_BYTES,
   MIN_PEER_WRITE_BUFFER_BYTES,
@@ -222,6 +223,8 @@ export class GossipHost implements Gossip {
       config.logger.warn({}, 'no cluster secret and no member peer ids: any host that reaches the gossip port can join by name')
     }
     const allowedPeerIds = pinned ? new Set(peers.map((m) => m.peerId as string)) : null
+    // Pings overlap while a peer is busy; only the timeout (up to 2 × suspectAfterMs) may end the connection.
+    const pingStreams = Math.min(MAX_PING_STREAMS, Math.ceil((2 * config.suspectAfterMs) / PING_INTERVAL_MS) + 2)
     const libp2p = await createLibp2p({
       start: false,
       privateKey,
@@ -238,7 +241,7 @@ export class GossipHost implements Gossip {
         pingInterval: PING_INTERVAL_MS,
         pingTimeout: { minTimeout: config.suspectAfterMs, maxTimeout: 2 * config.suspectAfterMs },
       },
-      services: { identify: identify(), ping: ping() },
+      services: { identify: identify(), ping: ping({ maxInboundStreams: pingStreams, maxOutboundStreams: pingStreams }) },
     })
     return new GossipHost(config, libp2p, peerId, peers, addedKept, allowedPeerIds, listenIp)
   }

@@ -37,9 +37,6 @@ export async function runNode(opts: RunNodeOptions): Promise<number> {
     clusterSecret: config.cluster.secret ?? emptyToUndefined(process.env.MELIPROXY_CLUSTER_SECRET),
     logger,
   })
-  if (running.options.adminToken === undefined) {
-    logger.warn('no admin token configured (admin.token or MELIPROXY_ADMIN_TOKEN): the admin API refuses every change, and every read unless admin.openReads')
-  }
   const ready: NodeReadyMessage = {
     type: 'ready',
     id: node.id,

@@ -22,7 +22,7 @@ describe('admin API client', () => {
 
   it('escapes rule ids in paths', async () => {
     const api = createFakeApi()
-    api.rules.push({ id: 'a b?c', limit: 1, per: 'minute' })
+    api.rules.push({ id: 'a b?c', limit: 1, per: 'minute', updatedAt: 1, updatedBy: 'n1' })
     const client = new AdminClient({ fetch: api.fetch, token: () => null })
     await client.deleteRule('a b?c')
     expect(api.calls[0]!.url.pathname).toBe('/api/v1/rules/a%20b%3Fc')

@@ -52,6 +52,30 @@ describe('member table', () => {
     expect(screen.getByTestId('member-n3').classList.contains('dim')).toBe(false)
   })
 
+  it("shows the gossip bytes exchanged with each member, and dashes for a member added at run time that never answered", () => {
+    render(MemberTable, {
+      now: NOW,
+      locale: 'en-US',
+      members: [
+        memberFixture('n1', 'self', NOW, 0),
+        {
+          ...memberFixture('n9', 'connecting', NOW, 8),
+          peerId: null,
+          addresses: { http: null, admin: null, p2p: '10.0.0.9:7946' },
+          lastHeardAt: null,
+          lagMs: null,
+          gossip: { bytesIn: 0, bytesOut: 0 },
+        },
+      ],
+    })
+    expect(within(screen.getByTestId('member-n1')).getByTestId('member-gossip').textContent?.trim()).toBe('121 KiB / 229 KiB')
+    const row = within(screen.getByTestId('member-n9'))
+    expect(row.getByTestId('member-gossip').textContent?.trim()).toBe('0 B / 0 B')
+    expect(row.getByText('10.0.0.9:7946')).toBeTruthy()
+    expect(row.getAllByText('—').length).toBeGreaterThanOrEqual(3)
+    expect(row.getByText('never')).toBeTruthy()
+  })
+
   it('marks the answering node as this node', () => {
     renderMembers()
     const row = within(screen.getByTestId('member-n1'))

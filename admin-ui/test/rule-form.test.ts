@@ -37,6 +37,35 @@ describe('client-side checks', () => {
     expect(fieldsWithProblems({ id: 'x'.repeat(129), limit: '5' })).toEqual(['id'])
   })
 
+  it('takes the ids the API takes: 1–64 letters, digits, ".", "_", "-"', () => {
+    expect(fieldsWithProblems({ id: 'ip-152.items_v2', limit: '5' })).toEqual([])
+    expect(fieldsWithProblems({ id: 'x'.repeat(64), limit: '5' })).toEqual([])
+    expect(fieldsWithProblems({ id: 'x'.repeat(65), limit: '5' })).toEqual(['id'])
+    expect(fieldsWithProblems({ id: 'límite', limit: '5' })).toEqual(['id'])
+    expect(fieldsWithProblems({ id: 'a:b', limit: '5' })).toEqual(['id'])
+  })
+
+  it('takes a description of up to 200 characters and sends it trimmed, or not at all when empty', () => {
+    expect(formToRule(form({ id: 'r', limit: '1', description: '  for crawlers  ' }))).toMatchObject({
+      ok: true,
+      rule: { description: 'for crawlers' },
+    })
+    const blank = formToRule(form({ id: 'r', limit: '1', description: '   ' }))
+    expect(blank.ok && 'description' in blank.rule).toBe(false)
+    expect(fieldsWithProblems({ id: 'r', limit: '1', description: 'd'.repeat(200) })).toEqual([])
+    expect(fieldsWithProblems({ id: 'r', limit: '1', description: 'd'.repeat(201) })).toEqual(['description'])
+  })
+
+  it('stops at the API\'s largest limit, 10^12', () => {
+    expect(fieldsWithProblems({ id: 'r', limit: '1000000000000' })).toEqual([])
+    expect(fieldsWithProblems({ id: 'r', limit: '1000000000001' })).toEqual(['limit'])
+  })
+
+  it('takes methods the API takes, such as M-SEARCH', () => {
+    expect(fieldsWithProblems({ id: 'r', limit: '1', method: 'M-SEARCH, purge' })).toEqual([])
+    expect(fieldsWithProblems({ id: 'r', limit: '1', method: '-GET' })).toEqual(['method'])
+  })
+
   it('catches a missing, zero, negative, fractional or huge limit', () => {
     for (const limit of ['', '0', '-5', '1.5', 'ten', '99999999999999999999']) {
       expect(fieldsWithProblems({ id: 'r', limit }), `limit ${JSON.stringify(limit)}`).toEqual(['limit'])
@@ -64,7 +93,7 @@ describe('client-side checks', () => {
     expect(fieldsWithProblems({ id: 'r', limit: '1', ip: '300.1.1.1' })).toEqual(['ip'])
     expect(fieldsWithProblems({ id: 'r', limit: '1', ip: '10.0.0.0/33' })).toEqual(['ip'])
     expect(fieldsWithProblems({ id: 'r', limit: '1', path: 'items/*' })).toEqual(['path'])
-    expect(fieldsWithProblems({ id: 'r', limit: '1', method: 'GET, P0ST' })).toEqual(['method'])
+    expect(fieldsWithProblems({ id: 'r', limit: '1', method: 'GET, PO$T' })).toEqual(['method'])
     expect(fieldsWithProblems({ id: 'r', limit: '1', header: 'no colon here' })).toEqual(['header'])
     expect(fieldsWithProblems({ id: 'r', limit: '1', header: 'X-A: 1\nx-a: 2' })).toEqual(['header'])
     expect(fieldsWithProblems({ id: 'r', limit: '1', by: 'ip, country' })).toEqual(['by'])
@@ -112,6 +141,7 @@ describe('form ⇄ API body', () => {
   it('round-trips a rule from the API through the form', () => {
     const rule: RuleBody = {
       id: 'mixed',
+      description: 'kept when the rule is edited',
       match: { ip: ['10.0.0.0/8', '152.152.152.152'], path: '/categories/*', header: { 'X-Client': 'mobile' } },
       by: ['path', 'ip'],
       limit: 6000,

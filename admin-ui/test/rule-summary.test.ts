@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { describeMatch, ruleRows, usageLevel } from '../src/lib/rule-summary.js'
+import type { Rule, RuleBody } from '../src/lib/api-types.js'
+import { describeChanger, describeMatch, ruleRows, usageLevel } from '../src/lib/rule-summary.js'
+
+function stamped(body: RuleBody): Rule {
+  return { ...body, updatedAt: 1, updatedBy: 'n1' }
+}
 
 describe('rule summary', () => {
   it('says what a rule matches in one line', () => {
@@ -17,9 +22,9 @@ describe('rule summary', () => {
   it('pairs each rule with its busiest key and the fraction of the limit it uses', () => {
     const rows = ruleRows(
       [
-        { id: 'per-ip', by: ['ip'], limit: 100, per: 'minute' },
-        { id: 'fresh', limit: 10, per: 'minute' },
-        { id: 'idle', limit: 10, per: 'minute' },
+        stamped({ id: 'per-ip', by: ['ip'], limit: 100, per: 'minute' }),
+        stamped({ id: 'fresh', limit: 10, per: 'minute' }),
+        stamped({ id: 'idle', limit: 10, per: 'minute' }),
       ],
       [
         { id: 'per-ip', limit: 100, windowMs: 60_000, keys: [{ key: 'a', estimate: 20 }, { key: 'b', estimate: 75 }] },
@@ -33,6 +38,11 @@ describe('rule summary', () => {
     ])
     expect(rows[1]!.usage).toBeNull()
     expect(rows[2]!.usage).not.toBeNull()
+  })
+
+  it('says which node changed a rule, or that it comes from cluster.yml', () => {
+    expect(describeChanger('n2')).toBe('on n2')
+    expect(describeChanger('cluster.yml')).toBe('from cluster.yml')
   })
 
   it('colours usage by how close it is to the limit', () => {

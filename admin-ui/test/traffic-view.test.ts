@@ -31,6 +31,19 @@ describe('traffic view', () => {
     await waitFor(() => expect(api.calls.at(-1)!.url.searchParams.get('node')).toBe('n2'))
   })
 
+  it('says a node did not answer instead of showing its traffic as zero, and names the missing in merged figures', async () => {
+    const api = createFakeApi({ states: { n3: 'down' } })
+    render(TrafficView, { session: new AdminSession({ fetch: api.fetch, storage: null }), nodes: ['n1', 'n2', 'n3'] })
+    expect((await screen.findByTestId('traffic-missing')).textContent).toContain('No answer from n3')
+    expect(screen.getByTestId('traffic-total-requests').textContent).toMatch(/Requests\s*[1-9]/)
+
+    await fireEvent.change(screen.getByTestId('node-select'), { target: { value: 'n3' } })
+    const panel = await screen.findByTestId('traffic-node-missing')
+    expect(panel.textContent).toContain('No answer from n3')
+    expect(screen.queryByTestId('traffic-total-requests')).toBeNull()
+    expect(screen.queryByTestId('traffic-empty')).toBeNull()
+  })
+
   it('shows a designed error with a retry when the stats cannot be loaded', async () => {
     const api = createFakeApi({ unreachable: true })
     render(TrafficView, { session: new AdminSession({ fetch: api.fetch, storage: null }), nodes: [] })

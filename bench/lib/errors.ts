@@ -23,3 +23,21 @@ export class BenchProcessError extends Error {
   override readonly name = 'BenchProcessError'
   readonly code = 'MELIPROXY_ERR_BENCH_PROCESS'
 }
+
+/** The bench config (bench/cluster.bench.yml or --config) is unreadable or invalid. */
+export class BenchConfigError extends Error {
+  override readonly name = 'BenchConfigError'
+  readonly code = 'MELIPROXY_ERR_BENCH_CONFIG_INVALID'
+}
+
+/** The command line of `meliproxy bench` is wrong (unknown suite or option, a value out of range). */
+export class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError'
+  readonly code = 'MELIPROXY_ERR_BENCH_USAGE'
+}
+
+/** A node's admin API answered with an error status or an unexpected body. */
+export class BenchAdminError extends Error {
+  override readonly name = 'BenchAdminError'
+  readonly code = 'MELIPROXY_ERR_BENCH_ADMIN'
+}

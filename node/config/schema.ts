@@ -17,6 +17,9 @@ export const DEFAULTS = {
     connectTimeoutMs: 3000,
     bodyTimeoutMs: 30_000,
     keepAliveTimeoutMs: 4000,
+    client: 'fast',
+    pipelining: 4,
+    fastConnections: 8,
   },
   proxy: {
     maxHeaderBytes: 16 * KiB,
@@ -94,6 +97,10 @@ const upstreamSchema = strictObject({
   connectTimeoutMs: int(1, 600_000).default(DEFAULTS.upstream.connectTimeoutMs),
   bodyTimeoutMs: int(1, 3_600_000).default(DEFAULTS.upstream.bodyTimeoutMs),
   keepAliveTimeoutMs: int(1, 600_000).default(DEFAULTS.upstream.keepAliveTimeoutMs),
+  // GET/HEAD without a body: the pipelined client (node/proxy/fast-upstream.ts) or undici; every other request: undici.
+  client: z.enum(['fast', 'undici'], { error: 'is not "fast" or "undici"' }).default(DEFAULTS.upstream.client),
+  pipelining: int(1, 16).default(DEFAULTS.upstream.pipelining),
+  fastConnections: int(1, 1024).default(DEFAULTS.upstream.fastConnections),
 })
 
 function isUpstreamUrl(text: string): boolean {

@@ -163,10 +163,11 @@ export class ProxyServer implements ExchangeListener {
     const body = chunked || contentLength > 0 ? exchange.attachBody(opts.maxBodyBytes) : null
 
     this.inFlight++
-    opts.upstream.pool.dispatch(
-      { origin: opts.upstream.origin, path: query === undefined ? rawPath : `${rawPath}?${query}`, method, headers, body },
-      exchange,
-    )
+    const target = query === undefined ? rawPath : `${rawPath}?${query}`
+    const fast = opts.upstream.fast
+    // GET/HEAD without a body may take the pipelined client (NOTES-performance.md); everything else goes through undici.
+    if (fast !== null && body === null && (method === 'GET' || isHead)) fast.dispatch({ path: target, method, headers }, exchange)
+    else opts.upstream.pool.dispatch({ origin: opts.upstream.origin, path: target, method, headers, body }, exchange)
   }
 
   /** The request headers sent upstream: the client's minus hop-by-hop, with Host and X-Forwarded-* set. */

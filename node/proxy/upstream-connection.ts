@@ -93,6 +93,11 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
   /** Bytes of inflight[0]'s response have arrived (it can no longer be re-sent). */
   private responseStarted = false
   private headersReceived = false
+  /**
+   * A HEAD is in the pipeline: nothing more is queued behind it and the connection closes after its answer (as
+   * undici does): a server that wrongly sends a body with it would otherwise hand those bytes to the next request.
+   */
+  private headQueued = false
   private lastBodyActivity = 0
   private idleSince = 0
   private discardedBytes = 0
@@ -124,16 +129,21 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     owner.counters.connections++
     this.socket.setNoDelay(true)
     this.socket.on('data', this.onData)
-    this.socket.on('end', this.onEnd)
+    this.socket.on('end', this.onSocketEnd)
     this.socket.on('error', this.onError)
     this.socket.on('close', this.onClose)
     this.connectTimer = setTimeout(this.onConnectTimeout, s.connectTimeoutMs)
     this.connectTimer.unref()
   }
 
-  /** Open or still connecting, and not draining: may take more requests. */
+  /**
+   * May take another request now: open or connecting, not draining, no HEAD queued (it ends the pipeline), and not
+   * in the middle of a response body. A body that spans reads is a stream or a slow reader: a request queued behind
+   * it would wait for all of it (head-of-line blocking), and some servers (uWS among them) close the connection when
+   * a pipelined request arrives during a streamed response. A response read whole in one go never blocks this.
+   */
   get acceptsRequests(): boolean {
-    return this.state === ConnState.Open || this.state === ConnState.Connecting
+    return (this.state === ConnState.Open || this.state === ConnState.Connecting) && !this.headQueued && !this.headersReceived
   }
 
   get closed(): boolean {
@@ -144,6 +154,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
   enqueue(req: UpstreamRequest): void {
     req.conn = this
     this.inflight.push(req)
+    if (req.isHead) this.headQueued = true
     this.out += req.head
     if (this.state === ConnState.Open && !this.flushQueued) {
       this.flushQueued = true
@@ -172,7 +183,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
       this.destroy(toError(err), CloseMode.Retry)
       return
     }
-    if (this.parser.paused || this.state === ConnState.Closed) return
+    if (this.parser.paused || this.closed) return
     this.socket.resume()
     if (this.eofWhilePaused) this.onEof()
   }
@@ -289,7 +300,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
       head.done = true
       head.handler.onComplete(trailers)
     }
-    if (this.state === ConnState.Draining) {
+    if (this.state === ConnState.Draining || head.isHead) {
       this.destroy(new UpstreamClosedError(), CloseMode.Resend)
       return
     }
@@ -332,7 +343,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     else if (this.parser.paused && this.state !== ConnState.Closed) this.socket.pause()
   }
 
-  private readonly onEnd = (): void => {
+  private readonly onSocketEnd = (): void => {
     if (this.parser.paused) this.eofWhilePaused = true
     else this.onEof()
   }
@@ -348,7 +359,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
       return
     }
     // 'ended': the body read until close has ended, and onEnd already closed the connection.
-    if (outcome === 'ended' || this.state === ConnState.Closed) return
+    if (outcome === 'ended' || this.closed) return
     // Between responses after a "Connection: close" the end was announced; otherwise the upstream dropped us.
     this.destroy(new UpstreamClosedError(), outcome === 'idle' && this.state === ConnState.Draining ? CloseMode.Resend : CloseMode.Retry)
   }

@@ -8,7 +8,17 @@ export interface GatewayError {
   message: string
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+  // the fast client's (errors.ts)
+  'MELIPROXY_ERR_UPSTREAM_HEADERS_TIMEOUT',
+  'MELIPROXY_ERR_UPSTREAM_CONNECT_TIMEOUT',
+  'MELIPROXY_ERR_UPSTREAM_BODY_TIMEOUT',
+])
+const CONNECT_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'MELIPROXY_ERR_UPSTREAM_CONNECT_TIMEOUT'])
 
 export function gatewayErrorFor(err: unknown): GatewayError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : ''
@@ -17,7 +27,7 @@ export function gatewayErrorFor(err: unknown): GatewayError {
       status: 504,
       statusLine: '504 Gateway Timeout',
       error: 'upstream_timeout',
-      message: code === 'UND_ERR_CONNECT_TIMEOUT' ? 'the upstream did not accept a connection in time' : 'the upstream did not answer in time',
+      message: CONNECT_TIMEOUT_CODES.has(code) ? 'the upstream did not accept a connection in time' : 'the upstream did not answer in time',
     }
   }
   const detail = code !== '' ? code : err instanceof Error ? err.name : 'error'

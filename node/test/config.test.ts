@@ -36,7 +36,7 @@ describe('cluster.yml validation', () => {
   it.each([
     ['a bad port', VALID.replace('127.0.0.1:8080', '127.0.0.1:99999'), 'nodes[0].http: "127.0.0.1:99999" is not a "host:port" address with a port from 1 to 65535 (e.g. 127.0.0.1:8080)'],
     ['a non-positive rule limit', `${VALID}rules:\n  - { id: r1, limit: -5, per: minute }\n`, 'rules[0].limit: -5 is not a positive integer'],
-    ['an unknown field', VALID.replace('connections: 64', 'conections: 64'), 'upstream: unknown field "conections" (allowed: url, connections, timeoutMs, connectTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs)'],
+    ['an unknown field', VALID.replace('connections: 64', 'conections: 64'), 'upstream: unknown field "conections" (allowed: url, connections, timeoutMs, connectTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs, client, pipelining, fastConnections)'],
     ['an upstream with a path', VALID.replace('https://api.mercadolibre.com', 'https://api.mercadolibre.com/v1'), 'upstream.url: "https://api.mercadolibre.com/v1" is not an http:// or https:// origin URL without path, query or credentials'],
     ['a bad CIDR', `${VALID}trustedProxies: [10.0.0.0/33]\n`, 'trustedProxies[0]: "10.0.0.0/33" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)'],
     ['a bad rule CIDR', `${VALID}rules:\n  - { id: r1, match: { ip: 10.0.0.0/33 }, limit: 5, per: minute }\n`, 'rules[0].match.ip: "10.0.0.0/33" is not an IP address or CIDR'],

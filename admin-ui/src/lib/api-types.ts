@@ -9,19 +9,22 @@ export interface LatencySummary {
 
 export interface Member {
   id: string
-  peerId: string
+  /** null until the answering node has learnt it (a member that never connected). */
+  peerId: string | null
   state: MemberState
-  addresses: { http: string; admin: string; p2p: string }
+  /** From the member itself; when it did not answer, from cluster.yml (http and admin null for a member added at run time). */
+  addresses: { http: string | null; admin: string | null; p2p: string }
   version: string | null
   startedAt: number | null
   uptimeMs: number | null
   reqPerSec: number | null
   share: number | null
-  /** null for the answering node itself. */
+  /** null for the answering node itself, and for a member never heard from. */
   lastHeardAt: number | null
-  /** Delta propagation latency from this member to the answering node; null for itself. */
+  /** Delta propagation latency from this member to the answering node; null for itself and until deltas arrived. */
   lagMs: LatencySummary | null
-  gossip: { bytesIn: number; bytesOut: number } | null
+  /** Gossip bytes of the answering node: its totals on its own entry, its traffic with this member on the others. */
+  gossip: { bytesIn: number; bytesOut: number }
   /** true when the member did not answer in time: its own figures are null. */
   missing: boolean
 }
@@ -31,7 +34,8 @@ export interface ClusterView {
   self: string
   now: number
   members: Member[]
-  totals: { reqPerSec: number | null }
+  /** The sum over the members that answered. */
+  totals: { reqPerSec: number }
 }
 
 export type Resolution = 'minute' | 'hour'
@@ -103,6 +107,7 @@ export interface RuleMatch {
 /** A rule as the API accepts it (POST/PUT body) — the same schema as cluster.yml. */
 export interface RuleBody {
   id: string
+  description?: string
   match?: RuleMatch
   by?: string[]
   limit: number
@@ -112,8 +117,9 @@ export interface RuleBody {
 
 /** A rule as the API returns it: the body plus who changed it last and when. */
 export interface Rule extends RuleBody {
-  updatedAt?: number
-  updatedBy?: string
+  updatedAt: number
+  /** The node id that made the last change, or "cluster.yml" for a rule as the configuration file gives it. */
+  updatedBy: string
 }
 
 export interface RulesResponse {

@@ -4,11 +4,14 @@
 //
 // List fields are typed as text: ip and method split on commas or spaces, path on spaces (a glob may hold a comma),
 // header takes one "Name: value" per line, by is a comma-separated list such as "ip, header:x-api-key".
+// The limits checked here are the API's (node/rules/schema.ts): id 1–64 of [A-Za-z0-9._-], description up to 200
+// characters, limit up to 10^12, methods as HTTP tokens, header names up to 64 characters.
 
-import type { OneOrMany, Rule, RuleBody, RuleMatch, RuleMode } from './api-types.js'
+import type { OneOrMany, RuleBody, RuleMatch, RuleMode } from './api-types.js'
 
 export interface RuleFormValues {
   id: string
+  description: string
   ip: string
   path: string
   method: string
@@ -30,6 +33,7 @@ export interface FieldProblem {
 /** The field path each form field stands for in the API body (and in its problem lines). */
 export const FIELD_PATHS: Readonly<Record<RuleField, string>> = Object.freeze({
   id: 'id',
+  description: 'description',
   ip: 'match.ip',
   path: 'match.path',
   method: 'match.method',
@@ -43,18 +47,20 @@ export const FIELD_PATHS: Readonly<Record<RuleField, string>> = Object.freeze({
 export const NAMED_WINDOWS: readonly string[] = Object.freeze(['second', 'minute', 'hour', 'day'])
 const MIN_WINDOW_MS = 100
 const MAX_WINDOW_MS = 7 * 86_400_000
-const MAX_ID_LENGTH = 128
+export const MAX_DESCRIPTION_LENGTH = 200
+export const MAX_LIMIT = 1_000_000_000_000
+const MAX_HEADER_NAME_LENGTH = 64
 const WINDOW_UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 })
 
 const WINDOW = /^([1-9][0-9]{0,9})(ms|s|m|h|d)$/
 const POSITIVE_INTEGER = /^[1-9][0-9]*$/
-const WHITESPACE = /\s/
+const RULE_ID = /^[A-Za-z0-9._-]{1,64}$/
 const COMMAS_OR_SPACES = /[\s,]+/
 const SPACES = /\s+/
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const IPV6 = /^[0-9A-Fa-f:.]+$/
 const PREFIX_BITS = /^\d{1,3}$/
-const METHOD = /^[A-Za-z]+$/
+const METHOD = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const HEADER_LINE = /^([^:]*):(.*)$/
 const BY_ITEM = /^(ip|path|method|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/
@@ -63,7 +69,7 @@ const PATH_PREFIX = /^(body\.|rule\.|rules\[\d+\]\.)/
 const INDEX_SUFFIX = /\[\d+\]/g
 
 export function emptyRuleForm(): RuleFormValues {
-  return { id: '', ip: '', path: '', method: '', header: '', by: '', limit: '', per: 'minute', mode: 'enforce' }
+  return { id: '', description: '', ip: '', path: '', method: '', header: '', by: '', limit: '', per: 'minute', mode: 'enforce' }
 }
 
 function listOf(value: OneOrMany | undefined): string[] {
@@ -72,10 +78,11 @@ function listOf(value: OneOrMany | undefined): string[] {
 }
 
 /** The form showing an existing rule (for editing). */
-export function ruleToForm(rule: Rule): RuleFormValues {
+export function ruleToForm(rule: RuleBody): RuleFormValues {
   const match = rule.match ?? {}
   return {
     id: rule.id,
+    description: rule.description ?? '',
     ip: listOf(match.ip).join(', '),
     path: listOf(match.path).join(' '),
     method: listOf(match.method).join(', '),
@@ -130,7 +137,7 @@ function parseHeaders(text: string, problems: FieldProblem[]): Record<string, st
     const m = HEADER_LINE.exec(line)
     const name = m?.[1]?.trim() ?? ''
     const value = m?.[2]?.trim() ?? ''
-    if (m === null || !HEADER_NAME.test(name) || value === '') {
+    if (m === null || !HEADER_NAME.test(name) || name.length > MAX_HEADER_NAME_LENGTH || value === '') {
       problems.push({ field: 'header', message: `"${line}" is not a "Name: value" line` })
       continue
     }
@@ -153,8 +160,14 @@ export function formToRule(form: RuleFormValues): RuleFormResult {
 
   const id = form.id.trim()
   if (id === '') problems.push({ field: 'id', message: 'id is required' })
-  else if (WHITESPACE.test(id) || id.includes('/')) problems.push({ field: 'id', message: 'id cannot contain spaces or "/"' })
-  else if (id.length > MAX_ID_LENGTH) problems.push({ field: 'id', message: `id is longer than ${MAX_ID_LENGTH} characters` })
+  else if (!RULE_ID.test(id)) {
+    problems.push({ field: 'id', message: `${id.length > 80 ? `${id.slice(0, 80)}…` : id} is not 1–64 letters, digits, ".", "_" or "-"` })
+  }
+
+  const description = form.description.trim()
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    problems.push({ field: 'description', message: `the description is longer than ${MAX_DESCRIPTION_LENGTH} characters` })
+  }
 
   const ips = split(form.ip, COMMAS_OR_SPACES)
   for (const ip of ips) {
@@ -189,6 +202,8 @@ export function formToRule(form: RuleFormValues): RuleFormResult {
   if (limitText === '') problems.push({ field: 'limit', message: 'limit is required' })
   else if (!POSITIVE_INTEGER.test(limitText) || !Number.isSafeInteger(limit)) {
     problems.push({ field: 'limit', message: `${limitText} is not a positive whole number` })
+  } else if (limit > MAX_LIMIT) {
+    problems.push({ field: 'limit', message: `${limitText} is more than the largest limit, ${MAX_LIMIT}` })
   }
 
   const per = form.per.trim()
@@ -215,6 +230,7 @@ export function formToRule(form: RuleFormValues): RuleFormResult {
   if (header !== undefined) match.header = header
 
   const rule: RuleBody = { id, limit, per, mode: form.mode }
+  if (description !== '') rule.description = description
   if (Object.keys(match).length > 0) rule.match = match
   if (by.length > 0) rule.by = by
   return { ok: true, rule }

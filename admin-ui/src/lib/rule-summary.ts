@@ -1,7 +1,10 @@
 // How a rule and its live usage read in the Limits table: a one-line summary of what it matches, and the usage of
 // its busiest key as a fraction of the limit (the figure an operator scans for).
 
-import type { KeyUsage, Rule, RuleUsage } from './api-types.js'
+import type { KeyUsage, Rule, RuleBody, RuleUsage } from './api-types.js'
+
+/** What the API names as `updatedBy` of a rule that comes from the configuration file. */
+export const CONFIG_FILE = 'cluster.yml'
 
 export interface RuleRow {
   rule: Rule
@@ -19,7 +22,7 @@ function list(value: string | string[] | undefined): string {
 }
 
 /** "ip 152.152.152.152 · path /items/*", or "every request" for a rule without match. */
-export function describeMatch(rule: Rule): string {
+export function describeMatch(rule: RuleBody): string {
   const parts: string[] = []
   const match = rule.match ?? {}
   if (match.ip !== undefined) parts.push(`ip ${list(match.ip)}`)
@@ -27,6 +30,11 @@ export function describeMatch(rule: Rule): string {
   if (match.method !== undefined) parts.push(`method ${list(match.method)}`)
   for (const [name, value] of Object.entries(match.header ?? {})) parts.push(`${name}: ${value}`)
   return parts.length === 0 ? 'every request' : parts.join(' · ')
+}
+
+/** Who made a rule's last change, after its age: "on n2", or "from cluster.yml" for a rule as the file gives it. */
+export function describeChanger(updatedBy: string): string {
+  return updatedBy === CONFIG_FILE ? `from ${CONFIG_FILE}` : `on ${updatedBy}`
 }
 
 /** "per minute", "per 10s". */

@@ -111,12 +111,30 @@ export class AdminPage {
     await this.page.getByTestId(`rule-${values.id}`).waitFor({ timeout: DEFAULT_TIMEOUT_MS })
   }
 
+  /** Opens rule `id` in the form (Limits tab), changes the given fields, saves; resolves when the page says it saved. */
+  async editRule(id: string, values: Partial<RuleFormValues>): Promise<void> {
+    await this.page.getByRole('button', { name: `Edit ${id}`, exact: true }).click()
+    const form = this.page.getByTestId('rule-form')
+    await form.waitFor({ timeout: DEFAULT_TIMEOUT_MS })
+    for (const [field, value] of Object.entries(values) as [keyof RuleFormValues, string][]) {
+      if (field === 'mode') await form.locator('#rule-mode').selectOption(value)
+      else await form.locator(`#rule-${field}`).fill(value)
+    }
+    await form.getByRole('button', { name: 'Save rule' }).click()
+    await this.page.getByRole('status').filter({ hasText: `Rule ${id} saved.` }).waitFor({ timeout: DEFAULT_TIMEOUT_MS })
+  }
+
   /** Answers the token prompt, which must be open or about to open. */
   async enterToken(token: string): Promise<void> {
     const dialog = this.page.getByRole('dialog', { name: 'Admin token' })
     await dialog.waitFor({ timeout: DEFAULT_TIMEOUT_MS })
     await dialog.getByLabel('Token').fill(token)
     await dialog.getByRole('button', { name: 'Use token' }).click()
+  }
+
+  /** How many CSS pixels the page is wider than the window (0 when nothing sticks out sideways). */
+  async overflowX(): Promise<number> {
+    return this.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
   }
 
   async screenshot(name: string): Promise<string> {

@@ -135,7 +135,8 @@ describe('admin UI of a live three-node cluster', () => {
     await admin.waitForMembers(['n1', 'n2', 'n3'])
     expect(await page.getByRole('dialog').count()).toBe(0)
 
-    await publishScreenshot(await admin.screenshot('live-cluster'), 'cluster')
+    expect(await admin.overflowX()).toBe(0)
+    await admin.screenshot('live-cluster')
     expect(pageErrors).toEqual([])
   })
 
@@ -164,6 +165,7 @@ describe('admin UI of a live three-node cluster', () => {
     expect(await page.getByTestId('traffic-timezone').textContent()).toBe('times in America/Sao_Paulo')
     await page.getByTestId('chart-requests').locator('canvas').first().waitFor({ timeout: 10_000 })
     await page.getByTestId('chart-latency').locator('canvas').first().waitFor({ timeout: 10_000 })
+    expect(await admin.overflowX()).toBe(0)
     await publishScreenshot(await admin.screenshot('live-traffic'), 'traffic')
 
     // A week by hours holds the same requests (the cluster is younger than an hour).
@@ -211,7 +213,32 @@ describe('admin UI of a live three-node cluster', () => {
 
     // The page shows the new rule's usage, counted on n2 and n3 and gossiped to n1.
     await expect.poll(() => admin.ruleUsage(UI_RULE.id), { timeout: 15_000, interval: 250 }).toBe(admitted)
+    // ... and its 429s among the keys limited most (a rule without "by" has one key, shown as "(all requests)"). The
+    // list refreshes every 10 s; picking a range asks at once, as an operator would.
+    const ruleKey = page.getByTestId('limited-key').filter({ hasText: UI_RULE.id })
+    const ruleKeyCells = async (): Promise<string[]> =>
+      (await ruleKey.count()) === 0 ? [] : (await ruleKey.first().locator('td').allTextContents()).map((t) => t.trim())
+    for (const range of ['day', 'hour']) {
+      await page.getByTestId('top-range').selectOption(range)
+      await expect.poll(ruleKeyCells, { timeout: 25_000, interval: 250 }).toEqual(['(all requests)', UI_RULE.id, String(rejected.length)])
+    }
+    expect(await admin.overflowX()).toBe(0)
     await publishScreenshot(await admin.screenshot('live-limits'), 'limits')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('edits a rule in the form: the change reaches every node and what the form does not show is kept', async () => {
+    await admin.editRule('per-ip-items', { limit: String(PER_IP_LIMIT * 2) })
+    for (const n of cluster.nodes) {
+      const rule = await waitFor(
+        async () => (await adminGet<RulesResponse>(n, '/api/v1/rules')).rules.find((r) => r.id === 'per-ip-items' && r.limit === PER_IP_LIMIT * 2),
+        { timeoutMs: 10_000, what: `${n.id} to have per-ip-items at ${PER_IP_LIMIT * 2}` },
+      )
+      expect(rule).toMatchObject({ description: RULES[1]!.description, match: { path: '/items/*' }, by: ['ip'], per: 'minute', updatedBy: 'n1' })
+    }
+    const row = page.getByTestId('rule-per-ip-items')
+    await expect.poll(async () => (await row.textContent())?.replace(/\s+/g, ' '), { timeout: 10_000 }).toContain(`${PER_IP_LIMIT * 2} per minute`)
+    expect(await row.textContent()).toContain(RULES[1]!.description)
     expect(pageErrors).toEqual([])
   })
 
@@ -229,9 +256,11 @@ describe('admin UI of a live three-node cluster', () => {
     expect(await admin.memberRate('n3')).toBeNull()
     expect(await admin.memberState('n2')).toBe('up')
     expect((await page.getByTestId('tile-suspect-down').textContent())?.replace(/\s+/g, ' ').trim()).toBe('0 / 1')
+    expect(await admin.overflowX()).toBe(0)
     const view = await adminGet<ClusterView>(node(0), '/api/v1/cluster')
     expect(view.members.find((m) => m.id === 'n3')?.state).toBe('down')
-    await admin.screenshot('live-cluster-node-down')
+    // The README's cluster picture: live rates on two nodes, the third one down.
+    await publishScreenshot(await admin.screenshot('live-cluster-node-down'), 'cluster')
 
     // The node the page talks to goes away: the last answer stays on screen under the "unreachable" status.
     traffic.setTargets([node(1).http])
