@@ -20,6 +20,8 @@ export function errorText(error: Error): ErrorText {
     case 'MELIPROXY_ERR_UI_API': {
       const apiCode = (error as { apiCode?: unknown }).apiCode
       const status = (error as { status?: unknown }).status
+      // The node answers 503 "unavailable" while it stops: for the operator it is going away, like an unreachable one.
+      if (apiCode === 'unavailable') return { kind: 'unreachable', title: 'Node unavailable', detail: `${error.message}. Retrying.` }
       return { kind: 'api', title: `The API refused (${String(status)} ${String(apiCode)})`, detail: error.message }
     }
     case 'MELIPROXY_ERR_UI_BAD_RESPONSE':
