@@ -34,7 +34,7 @@ export const MAX_PEER_ID_LENGTH = 128
 export const MAX_CLUSTER_NAME_LENGTH = 64
 export const MAX_METHOD_NAME_LENGTH = 64
 export const MAX_ERROR_MESSAGE_LENGTH = 1024
-/** Most parts one channel snapshot may announce (`n` of a snapshot frame). */
+/** Most parts in one channel snapshot: a part index at or above this is refused. */
 export const MAX_SNAPSHOT_PARTS = 1_000_000
 /**
  * The most bytes an envelope adds around a channel payload (delta or snapshot part): map header, keys, type,
@@ -44,9 +44,15 @@ export const MAX_SNAPSHOT_PARTS = 1_000_000
 export const MAX_ENVELOPE_OVERHEAD_BYTES = 160
 /**
  * The next part of a snapshot being sent is written only while less than this is queued on the peer's stream, so
- * the snapshot leaves as fast as the peer takes it and a delta written meanwhile waits behind one part at most.
+ * the snapshot leaves as fast as the peer takes it, and a delta written meanwhile waits behind one part plus what the
+ * stream's flow-control window holds, not behind the whole snapshot.
  */
 export const SNAPSHOT_LOW_WATER_BYTES = 64 * 1024
+/**
+ * Snapshot parts are pulled from their channels (which may encode them lazily) for at most this long per turn of
+ * the event loop; the rest waits for the next turn, so sending a large snapshot never holds the loop for long.
+ */
+export const SNAPSHOT_SLICE_MS = 10
 
 /** Requests from one peer being handled at once; more are answered with MELIPROXY_ERR_GOSSIP_BUSY. */
 export const MAX_INBOUND_REQUESTS_PER_PEER = 64

@@ -3,12 +3,12 @@
 //   varint(n) | msgpack { t: type, ts: sender wall ms, c?: channel, p?: payload, id?: request id, m?: method, ... }
 //
 // Channel payloads (deltas, snapshots) travel as msgpack `bin`, opaque to this layer. A channel snapshot may take
-// several frames: part i (0-based) of n, sent in order; a snapshot frame without i and n is a whole snapshot, and
-// n = 0 (empty payload) says the channel had nothing to send. A heartbeat is only { t } (5 bytes with its prefix):
-// it carries nothing but the fact that the sender is alive. Everything decoded here
-// comes from the network: decodeEnvelope accepts only the exact shape of each frame type and throws
-// GossipMalformedFrameError for anything else; the caller closes the stream. Size limits are enforced before
-// decoding, from the length prefix alone (see readLengthPrefix and FramedStream).
+// several frames: parts i = 0, 1, 2, ... in order, each but the last marked `more: true` (a snapshot frame with
+// neither is a whole snapshot). An empty payload is never applied: it ends a snapshot that had nothing (more) to
+// send. A heartbeat is only { t } (5 bytes with its prefix): it carries nothing but the fact that the sender is
+// alive. Everything decoded here comes from the network: decodeEnvelope accepts only the exact shape of each frame
+// type and throws GossipMalformedFrameError for anything else; the caller closes the stream. Size limits are
+// enforced before decoding, from the length prefix alone (see readLengthPrefix and PeerLink).
 
 import { Packr, Unpackr } from 'msgpackr'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -42,10 +42,10 @@ export interface SnapshotFrame {
   ts: number
   c: string
   p: Uint8Array
-  /** Part index, 0 to n − 1 (absent with n: the snapshot is this one frame). */
+  /** Part index from 0 (absent: 0). */
   i?: number
-  /** Parts in this snapshot; 0 = the channel had nothing to send (p is empty and is not applied). */
-  n?: number
+  /** More parts of this snapshot follow (absent: this is the last part). */
+  more?: true
 }
 /** No timestamp: liveness is judged on the receiver's clock, and an idle link carries one of these per tick. */
 export interface HeartbeatFrame { t: typeof FrameType.Heartbeat; ts?: number }
@@ -166,16 +166,15 @@ export function decodeEnvelope(body: Uint8Array): Envelope {
     case FrameType.Snapshot: {
       const c = checkString(value.c, MAX_CHANNEL_NAME_LENGTH, 'channel')
       if (!(value.p instanceof Uint8Array)) throw new GossipMalformedFrameError('payload is not binary')
-      if (value.i === undefined && value.n === undefined) return { t, ts, c, p: value.p }
-      const { i, n } = value
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_SNAPSHOT_PARTS) {
-        throw new GossipMalformedFrameError(`snapshot part count is not an integer from 0 to ${MAX_SNAPSHOT_PARTS}`)
+      const { i, more } = value
+      if (i === undefined && more === undefined) return { t, ts, c, p: value.p }
+      const index = i ?? 0
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= MAX_SNAPSHOT_PARTS) {
+        throw new GossipMalformedFrameError(`snapshot part index is not an integer from 0 to ${MAX_SNAPSHOT_PARTS - 1}`)
       }
-      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= Math.max(1, n)) {
-        throw new GossipMalformedFrameError(`snapshot part index is not an integer from 0 to ${Math.max(0, n - 1)}`)
-      }
-      if (n === 0 && value.p.byteLength > 0) throw new GossipMalformedFrameError('an empty snapshot (n = 0) carries a payload')
-      return { t, ts, c, p: value.p, i, n }
+      if (more === undefined) return { t, ts, c, p: value.p, i: index }
+      if (more !== true) throw new GossipMalformedFrameError('snapshot "more" is neither true nor absent')
+      return { t, ts, c, p: value.p, i: index, more }
     }
     case FrameType.Heartbeat:
       return { t, ts }

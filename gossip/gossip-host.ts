@@ -41,6 +41,7 @@ import {
   PING_INTERVAL_MS,
   PROTOCOL_VERSION,
   SNAPSHOT_LOW_WATER_BYTES,
+  SNAPSHOT_SLICE_MS,
 } from './constants.js'
 import {
   GossipArgumentError,
@@ -77,7 +78,7 @@ import { allowListEntry, resolveHost, tcpMultiaddr } from './member-address.js'
 import { memberGater } from './member-gater.js'
 import { memberState } from './member-state.js'
 import { saveAddedMembers } from './member-store.js'
-import { OutboundSnapshot } from './outbound-snapshot.js'
+import { OutboundSnapshot, type OutboundSnapshotHooks, type SnapshotSource } from './outbound-snapshot.js'
 import { PeerLink, type PeerLinkSink } from './peer-link.js'
 import { RedialBackoff } from './redial-backoff.js'
 import { swarmKeyFromSecret } from './swarm-key.js'
@@ -97,8 +98,8 @@ class MemberRecord {
   waitingSince = 0
   /** Channels announced in its current stream's hello whose snapshot has not arrived yet (its last part). */
   pendingSnapshots = new Set<string>()
-  /** Snapshots arriving in parts on its current stream, by channel: the next part index expected, of how many. */
-  snapshotsIn = new Map<string, { next: number; count: number }>()
+  /** Snapshots arriving in parts on its current stream, by channel: the next part index expected. */
+  snapshotsIn = new Map<string, number>()
   /** Our snapshot still being written on our current stream to it (null when all of it is written). */
   snapshotOut: OutboundSnapshot | null = null
   synced = false
@@ -177,6 +178,7 @@ export class GossipHost implements Gossip {
   private timers: NodeJS.Timeout[] = []
   private readyTimer: NodeJS.Timeout | null = null
   private readonly sink: PeerLinkSink
+  private readonly snapshotHooks: OutboundSnapshotHooks
   private memberChanges: Promise<void> = Promise.resolve()
 
   static async create(config: GossipConfig, privateKey: PrivateKey, added: readonly GossipMember[]): Promise<GossipHost> {
@@ -272,6 +274,13 @@ export class GossipHost implements Gossip {
     })
     // whenReady() callers attach their own handlers; this one only keeps a rejection at stop() from being unhandled.
     this.readyPromise.catch(() => undefined)
+    this.snapshotHooks = {
+      maxPayloadBytes: config.maxFrameBytes - MAX_ENVELOPE_OVERHEAD_BYTES,
+      onOversized: (channel, bytes) => this.oversized(channel, bytes, 'snapshot part (sent empty)'),
+      onError: (channel, err) => {
+        this.config.logger.error({ channel, err: errorMessage(err) }, 'channel snapshot threw; peers will not sync it from us')
+      },
+    }
     this.sink = {
       onFrame: (link, envelope, bytes) => this.onFrame(link, envelope, bytes),
       onMalformed: (link, err) => this.onMalformed(link, err),
@@ -645,7 +654,8 @@ export class GossipHost implements Gossip {
 
   /**
    * Hello, then the snapshot of every channel, taken now and written in parts as the peer reads them. Every delta
-   * taken from now on also goes to this stream, so the peer misses nothing the snapshot does not hold.
+   * taken from now on also goes to this stream, so the peer misses nothing the snapshot does not hold. The hello goes
+   * first: taking a large snapshot can hold the event loop, and the peer closes a stream that says no hello in time.
    */
   private sendHello(m: MemberRecord, link: PeerLink): void {
     const now = this.config.now()
@@ -654,45 +664,55 @@ export class GossipHost implements Gossip {
       ts: now,
       p: { name: this.config.self.name, peerId: this.peerId, cluster: this.config.cluster, version: PROTOCOL_VERSION, channels: this.channelNames },
     }
-    const channels: Array<{ name: string; parts: Uint8Array[] }> = []
+    if (!this.sendOn(m, link, frame(hello, this.config.maxFrameBytes, 'hello'), 1)) return
+    const sources: SnapshotSource[] = []
     for (const [name, channel] of this.config.channels) {
-      let parts: Uint8Array[]
       try {
-        parts = partsOf(channel.snapshot(now), 'snapshot')
+        sources.push({ name, parts: snapshotParts(channel.snapshot(now)) })
       } catch (err) {
         this.config.logger.error({ channel: name, err: errorMessage(err) }, 'channel snapshot threw; peers will not sync it from us')
-        continue
       }
-      channels.push({ name, parts: this.dropOversized(name, parts, 'snapshot part') })
     }
-    if (!this.sendOn(m, link, frame(hello, this.config.maxFrameBytes, 'hello'), 1)) return
-    m.snapshotOut = new OutboundSnapshot(now, channels)
+    m.snapshotOut = new OutboundSnapshot(now, sources, this.snapshotHooks)
     link.onWritable = () => this.pumpSnapshot(m, link)
     this.pumpSnapshot(m, link)
   }
 
   /**
-   * Writes parts of our snapshot to m while little is queued on its stream. Called after the hello, whenever the
-   * stream's write buffer empties, and on every gossip tick.
+   * Writes parts of our snapshot to m while little is queued on its stream, for at most SNAPSHOT_SLICE_MS; when the
+   * slice runs out first, continues on the next turn of the event loop. Called after the hello, whenever the stream's
+   * write buffer empties, and on every gossip tick.
    */
   private pumpSnapshot(m: MemberRecord, link: PeerLink): void {
     const out = m.snapshotOut
-    if (out === null || out.pumping || m.outbound !== link) return
+    if (out === null || out.pumping || m.outbound !== link || !link.open) return
     out.pumping = true
+    const sliceEnd = performance.now() + SNAPSHOT_SLICE_MS
     try {
       while (link.open && link.stream.writeBufferLength < SNAPSHOT_LOW_WATER_BYTES) {
+        if (performance.now() >= sliceEnd) {
+          if (!out.scheduled) {
+            out.scheduled = true
+            setImmediate(() => {
+              out.scheduled = false
+              this.pumpSnapshot(m, link)
+            })
+          }
+          return
+        }
         const part = out.next()
         if (part === undefined) {
           m.snapshotOut = null
           link.onWritable = null
           return
         }
-        const envelope: SnapshotFrame = { t: FrameType.Snapshot, ts: out.ts, c: part.channel, p: part.payload, i: part.index, n: part.count }
+        const envelope: SnapshotFrame = { t: FrameType.Snapshot, ts: out.ts, c: part.channel, p: part.payload, i: part.index }
+        if (!part.last) envelope.more = true
         if (!this.sendOn(m, link, frame(envelope, this.config.maxFrameBytes, `snapshot part of channel ${part.channel}`), 1)) return
       }
     } catch (err) {
-      // Parts are checked against the frame limit when taken, so this is a bug; the peer could not complete the
-      // snapshot on this stream anyway: start afresh on a new one.
+      // Parts over the frame limit are sent empty, so this is a bug; the peer could not complete the snapshot on
+      // this stream anyway: start afresh on a new one.
       this.config.logger.error({ member: m.name, err: errorMessage(err) }, 'snapshot part not sent; resetting the stream')
       link.abort(err as Error)
     } finally {
@@ -700,21 +720,11 @@ export class GossipHost implements Gossip {
     }
   }
 
-  /** Parts that fit in a frame; the others are logged and counted, and left out. */
-  private dropOversized(channel: string, parts: Uint8Array[], what: string): Uint8Array[] {
+  /** Counts and logs a channel part over the frame limit, which is not sent. */
+  private oversized(channel: string, bytes: number, what: string): void {
+    this.counters.oversizedOutbound++
     const limit = this.config.maxFrameBytes - MAX_ENVELOPE_OVERHEAD_BYTES
-    let kept: Uint8Array[] | undefined
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] as Uint8Array
-      if (part.byteLength <= limit) {
-        kept?.push(part)
-        continue
-      }
-      kept ??= parts.slice(0, i)
-      this.counters.oversizedOutbound++
-      this.config.logger.error({ channel, what, bytes: part.byteLength, limit }, 'channel part over the frame limit not sent')
-    }
-    return kept ?? parts
+    this.config.logger.error({ channel, what, bytes, limit }, 'channel part over the frame limit not sent')
   }
 
   // ---- deltas -----------------------------------------------------------------------------------------------
@@ -757,7 +767,11 @@ export class GossipHost implements Gossip {
         this.config.logger.error({ channel: name, err: errorMessage(err) }, 'channel takeDelta threw')
         continue
       }
-      for (const p of this.dropOversized(name, parts, 'delta part')) {
+      for (const p of parts) {
+        if (p.byteLength > this.config.maxFrameBytes - MAX_ENVELOPE_OVERHEAD_BYTES) {
+          this.oversized(name, p.byteLength, 'delta part (peers recover it at their next reconnection)')
+          continue
+        }
         try {
           ;(bodies ??= []).push(encodeEnvelope({ t: FrameType.Delta, ts, c: name, p }, this.config.maxFrameBytes, `delta of channel ${name}`))
         } catch (err) {
@@ -860,25 +874,18 @@ export class GossipHost implements Gossip {
     this.updateState(m, now)
   }
 
-  /** Applies one part of a member's snapshot; parts of a channel must come in order, 0 to n − 1. */
+  /** Applies one part of a member's snapshot (unless empty); parts of a channel must come in order from 0. */
   private onSnapshotPart(m: MemberRecord, link: PeerLink, envelope: SnapshotFrame, now: number): void {
     const channel = this.channelOf(envelope.c)
     const index = envelope.i ?? 0
-    const count = envelope.n ?? 1
-    const progress = m.snapshotsIn.get(envelope.c)
-    const expected = progress?.next ?? 0
-    if (index !== expected || (progress !== undefined && progress.count !== count)) {
-      throw new GossipMalformedFrameError(
-        `snapshot of channel ${envelope.c}: part ${index} of ${count}, expected part ${expected}${progress === undefined ? '' : ` of ${progress.count}`}`,
-      )
-    }
-    if (count > 0) channel.applySnapshot(link.remotePeerId, envelope.p, now)
-    if (index + 1 < count) {
-      if (progress === undefined) m.snapshotsIn.set(envelope.c, { next: index + 1, count })
-      else progress.next = index + 1
+    const expected = m.snapshotsIn.get(envelope.c) ?? 0
+    if (index !== expected) throw new GossipMalformedFrameError(`snapshot of channel ${envelope.c}: part ${index}, expected part ${expected}`)
+    if (envelope.p.byteLength > 0) channel.applySnapshot(link.remotePeerId, envelope.p, now)
+    if (envelope.more === true) {
+      m.snapshotsIn.set(envelope.c, index + 1)
       return
     }
-    if (progress !== undefined) m.snapshotsIn.delete(envelope.c)
+    if (index > 0) m.snapshotsIn.delete(envelope.c)
     m.pendingSnapshots.delete(envelope.c)
     if (!m.synced && m.pendingSnapshots.size === 0) this.onSynced(m)
   }
@@ -1062,7 +1069,7 @@ export class GossipHost implements Gossip {
   }
 }
 
-/** A channel's delta or snapshot as a list of parts; throws when it is neither bytes nor a list of bytes. */
+/** A channel's delta as a list of parts; throws when it is neither bytes nor a list of bytes. */
 function partsOf(value: Uint8Array | Uint8Array[], what: string): Uint8Array[] {
   if (value instanceof Uint8Array) return [value]
   if (!Array.isArray(value)) throw new GossipArgumentError(`${what} returned neither a Uint8Array nor an array of them`)
@@ -1070,6 +1077,15 @@ function partsOf(value: Uint8Array | Uint8Array[], what: string): Uint8Array[] {
     if (!(part instanceof Uint8Array)) throw new GossipArgumentError(`${what} returned an array holding something other than a Uint8Array`)
   }
   return value
+}
+
+/** A channel's snapshot as an iterator of parts (each part is checked as it is pulled). */
+function snapshotParts(value: Uint8Array | Iterable<Uint8Array>): Iterator<Uint8Array> {
+  if (value instanceof Uint8Array) return [value][Symbol.iterator]()
+  if (value === null || typeof value !== 'object' || typeof (value as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
+    throw new GossipArgumentError('snapshot returned neither a Uint8Array nor an iterable of them')
+  }
+  return value[Symbol.iterator]()
 }
 
 function checkMethod(method: string): void {

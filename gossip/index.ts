@@ -1,7 +1,7 @@
 // The gossip layer of a meliproxy node: a libp2p host that keeps a full mesh with the cluster's members, pushes
 // deltas of replicated state on one long-lived stream per peer, exchanges full state on every (re)connection (in
-// parts, paced by the peer's reading), detects failures and carries request/response between nodes. It knows nothing of counters or rules: it carries
-// the opaque, already-encoded payloads of the channels it is given.
+// parts, paced by the peer's reading), detects failures and carries request/response between nodes. It knows
+// nothing of counters or rules: it carries the opaque, already-encoded payloads of the channels it is given.
 import './promise-with-resolvers.js'
 import { GossipHost } from './gossip-host.js'
 import { validateGossipInit } from './gossip-config.js'
@@ -10,9 +10,9 @@ import { loadOrCreatePrivateKey } from './peer-key.js'
 
 /**
  * One replicated data type the gossip layer carries, as opaque encoded payloads. Deltas and snapshots may be split
- * into parts (an array): each part travels as its own frame and is applied on its own, so each must decode alone,
- * and each must be at most maxFrameBytes − MAX_ENVELOPE_OVERHEAD_BYTES bytes; a larger part is dropped (logged,
- * counted in oversizedOutbound) and the others still go.
+ * into parts: each part travels as its own frame and is applied on its own, so each must decode alone, and each must
+ * be at most maxFrameBytes − MAX_ENVELOPE_OVERHEAD_BYTES bytes (a larger delta part is dropped, a larger snapshot
+ * part is sent empty; either is logged and counted in oversizedOutbound).
  */
 export interface ReplicatedChannel {
   /**
@@ -20,7 +20,7 @@ export interface ReplicatedChannel {
    * push to every connected peer (one payload, or its parts in order), or undefined when nothing changed. Never
    * called concurrently (nor concurrently with any other method here: the gossip layer calls channels from one
    * thread, one call at a time). A delta taken while a peer is disconnected is not resent to it: the snapshot it gets
-   * on reconnection covers it. The parts of one delta go out in one write per peer together with the other
+   * on reconnection covers it. The parts of one delta go out at once, in one write per peer together with the other
    * channels' deltas, so keep a delta well under MIN_PEER_WRITE_BUFFER_BYTES (batchSize bounds it).
    */
   takeDelta(): Uint8Array | Uint8Array[] | undefined
@@ -34,14 +34,19 @@ export interface ReplicatedChannel {
   applyDelta(fromPeerId: string, payload: Uint8Array, now: number): void
   /**
    * Full state for anti-entropy, taken once per new stream of ours, right after its hello: one payload, or its parts
-   * in order ([] when there is nothing to send). The parts are written one by one as the peer reads them, between
-   * the deltas of the following ticks (which it also gets), so a snapshot of tens of MB neither fills the write
-   * buffer nor holds the deltas back. They are kept until written: what is returned must not be changed afterwards.
+   * in order (an array, or any iterable; an empty one when there is nothing to send). Parts are pulled one at a time
+   * as the peer reads them, for at most SNAPSHOT_SLICE_MS per turn of the event loop, between the deltas of the
+   * following ticks (which the peer also gets). So a lazy iterable (a generator encoding one part per step) spreads
+   * its work out, and a snapshot of tens of MB neither holds the event loop nor the deltas back. What it iterates must
+   * be the state as of this call (or newer): parts are pulled later, while the state keeps changing. Pulling never
+   * interleaves with another call into this channel. A throw here or from the iterator: logged, and peers do not
+   * count this channel synced from this stream.
    */
-  snapshot(now: number): Uint8Array | Uint8Array[]
+  snapshot(now: number): Uint8Array | Iterable<Uint8Array>
   /**
-   * Applies one part of a member's full state, in the order sent, as it arrives. The member counts as synced for
-   * this channel once the last part is applied. Throwing is handled like applyDelta throwing.
+   * Applies one part of a member's full state, in the order sent, as it arrives; never called with an empty part.
+   * The member counts as synced for this channel once its last part arrived. Throwing is handled like applyDelta
+   * throwing.
    */
   applySnapshot(fromPeerId: string, payload: Uint8Array, now: number): void
 }
@@ -133,7 +138,10 @@ export interface GossipStats {
   rejectedPeers: number
   /** Streams reset because the peer stopped reading and its write buffer overflowed. */
   slowPeerAborts: number
-  /** Outbound delta or snapshot parts dropped because they exceeded maxFrameBytes − MAX_ENVELOPE_OVERHEAD_BYTES. */
+  /**
+   * Outbound delta parts dropped, or snapshot parts sent empty, because they were over maxFrameBytes −
+   * MAX_ENVELOPE_OVERHEAD_BYTES.
+   */
   oversizedOutbound: number
   /** Inbound gossip streams handed to us by libp2p (authenticated by pnet and the gater, before any hello check). */
   inboundStreams: number

@@ -26,8 +26,8 @@ describe('frame codec', () => {
       { t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: '12D3KooW', cluster: 'c', version: 1, channels: ['counters', 'rules'] } },
       { t: FrameType.Delta, ts: 2, c: 'counters', p: new Uint8Array([1, 2, 3]) },
       { t: FrameType.Snapshot, ts: 3, c: 'rules', p: new Uint8Array(0) },
-      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array([4, 5]), i: 2, n: 7 },
-      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array(0), i: 0, n: 0 },
+      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array([4, 5]), i: 2, more: true },
+      { t: FrameType.Snapshot, ts: 3, c: 'counters', p: new Uint8Array(0), i: 3 },
       { t: FrameType.Heartbeat, ts: 4 },
       { t: FrameType.Heartbeat },
       { t: FrameType.Request, ts: 5, id: 9, m: 'stats', p: { from: 1, to: [2, 3] } },
@@ -49,18 +49,16 @@ describe('frame codec', () => {
     malformed({ t: FrameType.Delta, ts: 1, c: 'kv', p: 'not binary' })
     malformed({ t: FrameType.Delta, ts: 1, c: 'x'.repeat(MAX_CHANNEL_NAME_LENGTH + 1), p: new Uint8Array(1) })
     malformed({ t: FrameType.Delta, ts: 1, c: '', p: new Uint8Array(1) })
-    // snapshot parts: index and count both or neither, index below count, count bounded, n = 0 only when empty
+    // snapshot parts: a bounded integer index, and "more" only as true
     const part = (extra: object) => ({ t: FrameType.Snapshot, ts: 1, c: 'kv', p: new Uint8Array(1), ...extra })
-    malformed(part({ i: 0 }))
-    malformed(part({ n: 2 }))
-    malformed(part({ i: 2, n: 2 }))
-    malformed(part({ i: -1, n: 2 }))
-    malformed(part({ i: 0.5, n: 2 }))
-    malformed(part({ i: '0', n: 2 }))
-    malformed(part({ i: 0, n: MAX_SNAPSHOT_PARTS + 1 }))
-    malformed(part({ i: 0, n: 0 })) // says empty, carries a payload
-    malformed(part({ i: 1, n: 0 }))
-    expect(decodeEnvelope(pack(part({ i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS })))).toMatchObject({ i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS })
+    malformed(part({ i: -1 }))
+    malformed(part({ i: 0.5, more: true }))
+    malformed(part({ i: '0' }))
+    malformed(part({ i: MAX_SNAPSHOT_PARTS }))
+    malformed(part({ i: 1, more: false }))
+    malformed(part({ i: 1, more: 1 }))
+    expect(decodeEnvelope(pack(part({ i: MAX_SNAPSHOT_PARTS - 1, more: true })))).toMatchObject({ i: MAX_SNAPSHOT_PARTS - 1, more: true })
+    expect(decodeEnvelope(pack(part({ more: true })))).toMatchObject({ i: 0, more: true })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: '1', channels: [] } })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: 1, channels: [7] } })
     malformed({ t: FrameType.Hello, ts: 1, p: { name: 'a', peerId: 'p', cluster: 'c', version: 1, channels: Array(65).fill('x') } })
@@ -81,7 +79,7 @@ describe('frame codec', () => {
       for (const ts of [Date.now(), -Number.MAX_SAFE_INTEGER, 1.5e300, Number.MAX_VALUE]) {
         const envelopes: Envelope[] = [
           { t: FrameType.Delta, ts, c: longestChannel, p },
-          { t: FrameType.Snapshot, ts, c: longestChannel, p, i: MAX_SNAPSHOT_PARTS - 1, n: MAX_SNAPSHOT_PARTS },
+          { t: FrameType.Snapshot, ts, c: longestChannel, p, i: MAX_SNAPSHOT_PARTS - 1, more: true },
         ]
         for (const e of envelopes) worst = Math.max(worst, encodeEnvelope(e, 64 * 1024 * 1024, 'test').byteLength - size)
       }

@@ -1,7 +1,8 @@
 // A small ReplicatedChannel for the tests: a map of key → number merged by maximum (a grow-only register per
 // key), encoded with msgpackr. Its decoder validates what it is given, like a real channel's would, and a key can
 // be poisoned so that the next delta containing it throws once (a channel rejecting a frame). Given partEntries, it
-// splits deltas and snapshots into parts of at most that many entries (an empty snapshot is then no part at all).
+// splits deltas into parts of at most that many entries, and encodes snapshots lazily (a generator) in such parts
+// (an empty snapshot is then no part at all); a snapshot can be made to fail after some parts.
 
 import { pack, unpack } from 'msgpackr'
 import type { ReplicatedChannel } from '../index.js'
@@ -17,6 +18,9 @@ export class MaxMapChannel implements ReplicatedChannel {
   onApply: ((kind: 'delta' | 'snapshot', fromPeerId: string) => void) | null = null
   private readonly pending = new Set<string>()
   private poisoned: string | null = null
+
+  /** When set, snapshot iterators throw after yielding this many parts. */
+  failSnapshotAfterParts: number | null = null
 
   constructor(private readonly partEntries?: number) {}
 
@@ -59,8 +63,10 @@ export class MaxMapChannel implements ReplicatedChannel {
     this.onApply?.('delta', fromPeerId)
   }
 
-  snapshot(): Uint8Array | Uint8Array[] {
-    return this.encode([...this.values])
+  snapshot(): Uint8Array | Iterable<Uint8Array> {
+    const entries = [...this.values]
+    if (this.partEntries === undefined) return pack(entries)
+    return lazyParts(entries, this.partEntries, this.failSnapshotAfterParts)
   }
 
   applySnapshot(fromPeerId: string, payload: Uint8Array): void {
@@ -81,6 +87,14 @@ export class MaxMapChannel implements ReplicatedChannel {
     for (const [key, value] of entries) {
       if ((this.values.get(key) ?? -Infinity) < value) this.values.set(key, value)
     }
+  }
+}
+
+function* lazyParts(entries: Array<[string, number]>, partEntries: number, failAfter: number | null): Generator<Uint8Array> {
+  let parts = 0
+  for (let start = 0; start < entries.length; start += partEntries) {
+    if (parts++ === failAfter) throw new Error('snapshot encoding failed')
+    yield pack(entries.slice(start, start + partEntries))
   }
 }
 

@@ -6,23 +6,28 @@
 // decodes under the receiver's limits (the node's codecLimits, whose maxBytes is gossip.maxFrameBytes) and fits in
 // a gossip frame with its envelope. Each frame is applied on its own as it arrives, so snapshot parts are kept to
 // SNAPSHOT_PART_ENTRIES cells: decoding and merging one part is a stretch of the receiver's event loop during which
-// its proxy waits. Peers being heard (for the budget split) is reported by the gossip layer for every frame
-// (GossipInit.onHeard), not here.
+// its proxy waits. The snapshot's cells are taken at once (WindowCounters.snapshot has no paged form) but encoded
+// lazily, one part per step of a generator, as the gossip layer pulls them: encoding a 20 MB state in one go is
+// ~0.8–0.9 s of CPU that would stall the sender on top of taking the cells (~1.1–1.4 s), and a node silent for
+// 2 × suspectAfterMs is declared down by its peers. Peers being heard (for the budget split) is reported by the
+// gossip layer for every frame (GossipInit.onHeard), not here.
 import {
   decodeDelta,
   decodeState,
   encodeDeltaFrames,
   encodeStateFrames,
   type CodecLimits,
+  type StateEntry,
   type WindowCounters,
 } from '../../crdt-counters/index.js'
 import { MAX_ENVELOPE_OVERHEAD_BYTES, type ReplicatedChannel } from '../../gossip/index.js'
 import type { NodeStateStore } from './node-state-store.js'
 
 /**
- * Most cells in one snapshot part. Measured with 3-slot cells (node/state/test/snapshot-transfer-bench.ts): merging
- * a part of ~15,000 cells (what the byte estimate alone allows) held the receiver's event loop for 100–300 ms on
- * this machine, one of 4,096 cells for ~15 ms, at the same total transfer time.
+ * Most cells in one snapshot part. Measured on a 20 MB state of 3-slot cells (node/state/test/snapshot-transfer-
+ * bench.ts, shared 2-core machine): parts of ~17,800 cells (all the node's limits allow) held the receiver for up to
+ * 230–330 ms each, and deltas arriving meanwhile lagged 0.7–1 s (p50); parts of 4,096 cells, up to 70–120 ms
+ * (11–16 ms of CPU on average), and 70–180 ms of delta lag, for about the same total transfer time.
  */
 export const SNAPSHOT_PART_ENTRIES = 4096
 
@@ -47,9 +52,16 @@ export function countersChannel(
     applyDelta(from, payload, now) {
       counters.mergeDelta(from, decodeDelta(payload, limits), now)
     },
-    snapshot: (now) => encodeStateFrames(counters.snapshot(now), snapshotParts),
+    snapshot: (now) => stateParts(counters.snapshot(now), snapshotParts),
     applySnapshot(_from, payload, now) {
       counters.mergeSnapshot(decodeState(payload, limits), now)
     },
+  }
+}
+
+/** The state frames of `entries`, encoded one slice of limits.maxEntries cells per step. */
+function* stateParts(entries: StateEntry[], limits: CodecLimits): Generator<Uint8Array> {
+  for (let start = 0; start < entries.length; start += limits.maxEntries) {
+    yield* encodeStateFrames(entries.slice(start, start + limits.maxEntries), limits)
   }
 }

@@ -1,13 +1,21 @@
-// The counters channel through real gossip hosts and real WindowCounters: a node restarted with an empty memory gets
-// every one of 100,000 live keys (current and previous window, 3 slots each, its own included) back from its peer
-// before it is ready, through a snapshot of many parts larger than maxFrameBytes; a delta of 100,000 cells crosses
-// in several frames.
+// The counters channel on its own: a delta of 100,000 cells and a snapshot of 200,000 come out in parts that each
+// decode under the receiver's limits, and together hold every cell. Then through real gossip hosts and real
+// WindowCounters: a node restarted with an empty memory gets every one of 100,000 live keys (current and previous
+// window, 3 slots each, its own included) back from its peer before it is ready, through a snapshot of many parts
+// larger than maxFrameBytes.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_CODEC_LIMITS, WindowCounters, type CodecLimits } from '../../../crdt-counters/index.js'
-import { createGossip, loadOrCreatePeerId, type Gossip, type GossipMember, type ReplicatedChannel } from '../../../gossip/index.js'
+import { decodeDelta, decodeState, DEFAULT_CODEC_LIMITS, WindowCounters, type CodecLimits } from '../../../crdt-counters/index.js'
+import {
+  createGossip,
+  loadOrCreatePeerId,
+  MAX_ENVELOPE_OVERHEAD_BYTES,
+  type Gossip,
+  type GossipMember,
+  type ReplicatedChannel,
+} from '../../../gossip/index.js'
 import { CapturingLogger, freePorts, waitFor } from '../../../gossip/test/cluster-harness.js'
 import { countersChannel, SNAPSHOT_PART_ENTRIES } from '../counters-channel.js'
 import { NodeStateStore } from '../node-state-store.js'
@@ -25,8 +33,8 @@ interface CountingNode {
   counters: WindowCounters
   gossip: Gossip
   store: NodeStateStore
-  /** Snapshot and delta frames (parts) this node applied. */
-  frames: { snapshot: number; delta: number }
+  /** Snapshot frames (parts) this node applied. */
+  frames: { snapshot: number }
 }
 
 let baseDir: string | undefined
@@ -47,14 +55,10 @@ async function startNode(members: GossipMember[], i: number, dataDir: string, st
   const peerId = await loadOrCreatePeerId(dataDir)
   const counters = new WindowCounters({ self: peerId, gossipDelayMs: 40 })
   const store = NodeStateStore.open(stateDir)
-  const frames = { snapshot: 0, delta: 0 }
+  const frames = { snapshot: 0 }
   const inner = countersChannel(counters, store, LIMITS)
   const channel: ReplicatedChannel = {
     ...inner,
-    applyDelta(from, payload, now) {
-      inner.applyDelta(from, payload, now)
-      frames.delta++
-    },
     applySnapshot(from, payload, now) {
       inner.applySnapshot(from, payload, now)
       frames.snapshot++
@@ -79,6 +83,49 @@ async function startNode(members: GossipMember[], i: number, dataDir: string, st
   running.push(node)
   return node
 }
+
+describe('counters channel', () => {
+  it('splits a delta of 100,000 cells and a snapshot of 200,000 into parts that decode under the limits', async () => {
+    baseDir = await mkdtemp(join(tmpdir(), 'meliproxy-counters-channel-'))
+    const store = NodeStateStore.open(baseDir)
+    try {
+      const self = '12D3KooWSelfNodeOfThisTest'
+      const counters = new WindowCounters({ self })
+      const channel = countersChannel(counters, store, LIMITS)
+      const now = clock()
+      for (let i = 0; i < KEYS; i++) counters.add(keyOf(i), WINDOW_MS, now, 1 + (i % 7))
+      const delta = channel.takeDelta()
+      expect(Array.isArray(delta)).toBe(true)
+      const deltaParts = delta as Uint8Array[]
+      expect(deltaParts.length).toBeGreaterThan(1)
+      let cells = 0
+      for (const part of deltaParts) {
+        expect(part.byteLength).toBeLessThanOrEqual(MAX_FRAME_BYTES - MAX_ENVELOPE_OVERHEAD_BYTES)
+        cells += decodeDelta(part, LIMITS).length
+      }
+      expect(cells).toBe(KEYS)
+      // every own cell was journalled, for a restart with no peer reachable
+      expect(store.loadOwn(self, now)).toHaveLength(KEYS)
+
+      for (let i = 0; i < KEYS; i++) counters.add(keyOf(i), WINDOW_MS, now - WINDOW_MS, 1)
+      const snapshot = channel.snapshot(now)
+      expect(snapshot).not.toBeInstanceOf(Uint8Array)
+      let parts = 0
+      cells = 0
+      for (const part of snapshot as Iterable<Uint8Array>) {
+        parts++
+        expect(part.byteLength).toBeLessThanOrEqual(MAX_FRAME_BYTES - MAX_ENVELOPE_OVERHEAD_BYTES)
+        const entries = decodeState(part, LIMITS)
+        expect(entries.length).toBeLessThanOrEqual(SNAPSHOT_PART_ENTRIES)
+        cells += entries.length
+      }
+      expect(cells).toBe(2 * KEYS)
+      expect(parts).toBe(Math.ceil((2 * KEYS) / SNAPSHOT_PART_ENTRIES))
+    } finally {
+      await store.close()
+    }
+  })
+})
 
 describe('counters channel over gossip', () => {
   it(`a node restarted empty resyncs ${KEYS} live keys × 3 slots from its peer before it is ready`, async () => {
@@ -110,7 +157,6 @@ describe('counters channel over gossip', () => {
     b.gossip.flush()
     a.gossip.flush()
     await waitFor(() => a.counters.estimate(last, WINDOW_MS, now) === withoutB + 1 + ((KEYS - 1) % 5), 30_000, "b's delta reaching a")
-    expect(a.frames.delta).toBeGreaterThan(1)
 
     // b restarts with nothing in memory and an empty journal: everything must come from a
     const bytesBefore = a.gossip.members()[1]!.bytesOut
