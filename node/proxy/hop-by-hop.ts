@@ -36,6 +36,18 @@ export function dropFromResponse(lowerName: string): boolean {
   return HOP_BY_HOP.has(lowerName) || REWRITTEN_RESPONSE.has(lowerName)
 }
 
+/** Lengths of the names dropFromResponse() drops (index = length): a name of any other length is kept as is. */
+const DROPPED_RESPONSE_LENGTHS = new Uint8Array(64)
+for (const name of [...HOP_BY_HOP, ...REWRITTEN_RESPONSE]) DROPPED_RESPONSE_LENGTHS[name.length] = 1
+
+/**
+ * False when no name of this length is ever dropped from a response, so the caller can keep the header without
+ * making a lower-case string of its name (most names: ~3× less work per response, see filterResponseHeaders).
+ */
+export function mayDropFromResponse(nameLength: number): boolean {
+  return nameLength < 64 && DROPPED_RESPONSE_LENGTHS[nameLength] === 1
+}
+
 /**
  * Extra hop-by-hop names listed in a Connection header ("Connection: close, X-Foo").
  * Returns null in the common case (no names besides close/keep-alive) so callers skip the lookup.

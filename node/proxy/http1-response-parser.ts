@@ -129,7 +129,6 @@ export class Http1ResponseParser {
   private isHeadRequest = false
   private remaining = 0
   private chunkLineBytes = 0
-  private trailers: Buffer[] = NO_TRAILERS
   // Facts of the head being parsed (set by parseFields).
   private contentLength = -1
   private duplicateLength = false
@@ -281,7 +280,7 @@ export class Http1ResponseParser {
             if (pos + 1 >= len) return this.keepPartial(buf, pos)
             if (buf[pos + 1] !== LF) return this.fail(malformed('bare CR after the last chunk'))
             pos += 2
-            this.endMessage(this.trailers)
+            this.endMessage(NO_TRAILERS)
             if (this.halted) return null
             break
           }
@@ -372,12 +371,7 @@ export class Http1ResponseParser {
           break
         case State.ChunkSizeLf:
           if (c !== LF) return -1
-          if (this.remaining === 0) {
-            this.state = State.Trailers
-            this.trailers = NO_TRAILERS
-          } else {
-            this.state = State.ChunkData
-          }
+          this.state = this.remaining === 0 ? State.Trailers : State.ChunkData
           return pos + 1
         default:
           return -1

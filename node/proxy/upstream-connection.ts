@@ -88,6 +88,8 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
   private state = ConnState.Connecting
   /** Request heads appended since the last write. */
   private out = ''
+  /** How many requests at the end of inflight are in `out`, not written yet. */
+  private unsent = 0
   private flushQueued = false
   private everConnected = false
   /** Bytes of inflight[0]'s response have arrived (it can no longer be re-sent). */
@@ -156,6 +158,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     this.inflight.push(req)
     if (req.isHead) this.headQueued = true
     this.out += req.head
+    this.unsent++
     if (this.state === ConnState.Open && !this.flushQueued) {
       this.flushQueued = true
       this.owner.requestFlush(this)
@@ -169,6 +172,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     if (this.state !== ConnState.Open || this.out === '') return
     this.socket.write(this.out, 'latin1')
     this.out = ''
+    this.unsent = 0
   }
 
   resumeFor(req: UpstreamRequest): void {
@@ -199,7 +203,12 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
   /** Timeouts and idle closing; `now` is performance.now(). */
   check(now: number): void {
     const s = this.owner.settings
-    if (this.state === ConnState.Connecting || this.state === ConnState.Closed) return
+    if (this.state === ConnState.Closed) return
+    if (this.state === ConnState.Connecting) {
+      // The connect timer ends the connection; requests waiting on it still keep their own headers deadline.
+      this.failExpired(0, now)
+      return
+    }
     const n = this.inflight.length
     if (n === 0) {
       if (now - this.idleSince >= s.keepAliveTimeoutMs) this.destroy(new UpstreamClosedError(), CloseMode.Resend)
@@ -220,9 +229,14 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
       return
     }
     // Behind the head: each request has its own deadline; past it, it fails now and its response is discarded later.
-    for (let i = 1; i < n; i++) {
+    this.failExpired(1, now)
+  }
+
+  private failExpired(from: number, now: number): void {
+    const timeoutMs = this.owner.settings.headersTimeoutMs
+    for (let i = from; i < this.inflight.length; i++) {
       const req = this.inflight[i]!
-      if (!req.done && now - req.startedAt >= s.headersTimeoutMs) req.fail(new UpstreamHeadersTimeoutError(s.headersTimeoutMs))
+      if (!req.done && now - req.startedAt >= timeoutMs) req.fail(new UpstreamHeadersTimeoutError(timeoutMs))
     }
   }
 
@@ -236,12 +250,14 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     this.socket.destroy()
     const reqs = this.inflight.splice(0)
     const resend: UpstreamRequest[] = []
+    // (`unsent` still counts the tail of reqs that was never written.)
     for (let i = 0; i < reqs.length; i++) {
       const req = reqs[i]!
       req.conn = null
       if (req.done) continue
       if (mode === CloseMode.Fail || !this.everConnected || (i === 0 && this.responseStarted)) req.fail(err)
-      else if (mode === CloseMode.Resend) resend.push(req)
+      // Never written (or the end was announced): sending it elsewhere does not count as its retry.
+      else if (mode === CloseMode.Resend || i >= reqs.length - this.unsent) resend.push(req)
       else if (req.retried) req.fail(err)
       else {
         req.retried = true
@@ -255,7 +271,8 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
 
   onMessageBegin(): boolean {
     const head = this.inflight[0]
-    if (head === undefined) {
+    // No request, or only ones not written yet: bytes nobody asked for (they must not become the next one's answer).
+    if (head === undefined || this.inflight.length <= this.unsent) {
       this.destroy(new UpstreamMalformedResponseError('a response to no request'), CloseMode.Retry)
       return false
     }
@@ -323,6 +340,7 @@ export class UpstreamConnection implements ResponseParserSink, RequestCarrier {
     if (this.out !== '') {
       this.socket.write(this.out, 'latin1')
       this.out = ''
+      this.unsent = 0
     }
     this.owner.connectionReady(this)
   }
