@@ -62,3 +62,30 @@ export function totalCpuSeconds(pids: readonly number[]): number | undefined {
   }
   return sum
 }
+
+/**
+ * Seconds the threads of the given processes spent runnable but waiting for a CPU (the second field of each
+ * thread's /proc/<pid>/task/<tid>/schedstat), summed; undefined if any process cannot be read. On a machine shared
+ * with other jobs this tells "the server waited for a core" apart from "the server had nothing to do". Threads wait
+ * behind other jobs and behind one another (several threads or processes pinned to one core), so the sum may
+ * exceed the run time.
+ */
+export function runQueueWaitSeconds(pids: readonly number[]): number | undefined {
+  let ns = 0
+  for (const pid of pids) {
+    let tids: string[]
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      return undefined
+    }
+    for (const tid of tids) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1])
+      } catch {
+        // the thread ended between the listing and the read: its wait is gone with it
+      }
+    }
+  }
+  return ns / 1e9
+}
