@@ -20,7 +20,10 @@ export class NodeStateStore {
   }
 
   static open(dataDir: string): NodeStateStore {
-    return new NodeStateStore(open({ path: `${dataDir}/state`, compression: false }))
+    // noSync: a commit reaches the OS page cache (it survives the process being killed) without an fsync, which
+    // would block the event loop for milliseconds on every gossip tick. An OS crash can lose the last commits; the
+    // peers hold the same counter slots and rules and give them back by anti-entropy.
+    return new NodeStateStore(open({ path: `${dataDir}/state`, compression: false, noSync: true }))
   }
 
   loadRules(): LwwEntry<unknown>[] {
@@ -32,9 +35,8 @@ export class NodeStateStore {
   }
 
   /**
-   * Records own-slot values (absolute, so a replayed or reordered write is harmless), committed before returning:
-   * once committed, the values are in the OS page cache and survive the process being killed (an OS crash can lose
-   * the last commits; peers hold them too). One transaction per gossip delta, not per request.
+   * Records own-slot values (absolute, so a replayed or reordered write is harmless), committed before returning, so
+   * they survive the process being killed. One transaction per gossip delta, not per request.
    */
   journalOwn(entries: readonly DeltaEntry[]): void {
     this.ownCounters.transactionSync(() => {
