@@ -17,22 +17,51 @@
 // key with no rate history (a cold burst) and makes small limits tight from the start: a 10/minute key on 3 nodes
 // is split 4/3/3 before anyone has admitted anything.
 //
-// When tight, floor(remaining) is apportioned by largest remainder over weights (rate_k + floor), ties broken by
-// node id, so that with equal views every node computes the same integer allotments and they sum exactly to what
-// remains. The weight floor is floorShare * (largest rate) / nodes plus the key's fair rate (limit / window /
-// nodes): a node that has admitted nothing lately still gets a part, and once the others go quiet the parts even
-// out, so a node whose demand starts late is not starved. Rates are admissions, never demand: admissions are what
-// every node can see of every other, so all views weigh the nodes alike.
+// When tight, the units split are `remaining` rounded to the nearest integer (unitRounding): a reservation is an
+// expectation of unseen admissions, and flooring turned the 0.01 unit left by a peer's admission a second ago into
+// a whole unit nobody may spend.
+//
+// Who gets the units. A node's demand is what it admitted plus what it refused only because its part was spent
+// (split refusals, gossiped like the counts): a node that keeps refusing needs a part although its admission rate
+// is 0 (weighing by admissions alone starved such a node until the busy node's rate decayed). A node is waiting when
+// it has demand in the key's live cells and holds no unit (a peer holds one when its claim, reserved apart, is >= 1).
+//   - With enough units, every waiting node gets one first; the rest is apportioned by largest remainder over
+//     weights (admission rate + refusal rate + a floor: floorShare * (largest weight) / nodes + the key's fair rate),
+//     ties broken by node id, so that with equal views every node computes the same integer allotments.
+//   - With fewer units than waiting nodes, one each goes to the first waiting nodes in this order: demand rate, in
+//     classes of a factor of 4 below the busiest node's (a hot node first, near-equal ones alike); then, when
+//     urgent, fewest admissions in the live cells; then node id. A client that sends its requests to the nodes in turn finds the
+//     unit on a node it has not visited yet this round. Never by the latest refusal: the client, refused by one
+//     node, asks the next, and a unit given to the node that refused last would chase it forever. Nor by admission
+//     times: each node sees its own at once and its peers' a latency later, so the views would disagree on near
+//     ties (everyone taking the unit, or nobody); counts are the same in every view once the deltas have arrived,
+//     which near the limit is within the latency (without the urgent flush they lag a gossip tick, and a node's own
+//     count, always fresher in its own view, would put the views at odds).
+//
+// Near the limit the nodes flush their deltas at once (an admission that leaves a key within urgentFlushWithin of
+// its limit goes out at the end of the event-loop turn, not at the next gossip tick), so while a key is that close
+// (view.urgent) a peer's admissions, and the claim it announces with them (what it may still admit of its part),
+// arrive within the link latency. WindowCounters then reserves exactly the announced claims (none for a peer that
+// has not split the key in this window: it holds no part) and takes at most one unit per split (it may split again
+// as soon as the latency has passed, so a part held for later would only be a claim the peers must wait out). Here:
+//   - unseen_j = 0: what a peer admits beyond its claim comes from a split of its own within the latency, at most
+//     one unit, given to the same node as here when the views agree;
+//   - a node whose split left it nothing while a request is in front of it takes one unit when there are units for
+//     every waiting node and for itself: the peers cannot know of its demand yet, and its admission reaches them at
+//     once. This costs at most one unit per node whose demand starts within the latency.
 //
 // When a node re-splits is WindowCounters' business: once every live peer has been heard since its last split (or
-// a gossip delay has passed), so each split sees what the others did with theirs.
+// a gossip delay has passed), so each split sees what the others did with theirs; when urgent, also once its part
+// is spent and the latency has passed.
 //
-// Everything here is a pure function of the view the caller fills in (local estimate, peer rates, when each peer
-// was last heard, claims, now); WindowCounters keeps the per-key state (rates, claims, the current allotment).
+// Everything here is a pure function of the view the caller fills in (local estimate, peer rates, demand and counts,
+// when each peer was last heard, claims, now); WindowCounters keeps the per-key state.
 //
-// Known cost (measured by testing/over-admission-report.ts): with many nodes and a small limit, a remaining budget
-// smaller than the node count goes to a few nodes, and requests landing elsewhere are refused until the next
-// split; and a cold 4/3/3-style split refuses a node that spends its part before the others spend theirs.
+// Known cost (measured by testing/over-admission-report.ts and testing/small-limits-report.ts): with many nodes and
+// a small limit, a remaining budget smaller than the number of waiting nodes goes to a few of them, and requests
+// landing elsewhere are refused until those nodes spend it; a cold 4/3/3-style split refuses a node that spends its
+// part before the others spend theirs; and near the limit a client faster than the latency is refused every other
+// request.
 
 /** Tunables of the split. All defaults live in DEFAULT_SPLIT_POLICY. */
 export interface SplitPolicy {
@@ -40,12 +69,14 @@ export interface SplitPolicy {
   burstPerNode: number
   /** A key is tight while what remains is less than the cluster's admissions during this many gossip delays. */
   tightDelays: number
-  /** Weight floor, as a fraction of the largest live rate divided by the node count (plus the key's fair rate). */
+  /** Weight floor, as a fraction of the largest live weight divided by the node count (plus the key's fair rate). */
   floorShare: number
   /** Rates are exponentially weighted with a time constant of this many gossip delays. */
   rateTimeConstantDelays: number
   /** A claim modelled for a peer at a split is believed for this many gossip delays. */
   claimTtlDelays: number
+  /** When tight, the units split are floor(remaining + unitRounding): 0.5 rounds to the nearest unit. */
+  unitRounding: number
 }
 
 export const DEFAULT_SPLIT_POLICY: Readonly<SplitPolicy> = Object.freeze({
@@ -54,12 +85,13 @@ export const DEFAULT_SPLIT_POLICY: Readonly<SplitPolicy> = Object.freeze({
   floorShare: 0.1,
   rateTimeConstantDelays: 2,
   claimTtlDelays: 2,
+  unitRounding: 0.5,
 })
 
 /**
  * One key as this node sees it. Index 0 of the per-node arrays is this node; 1..count-1 are its live peers (down
  * peers are left out: their counts are in `estimate`, their rates are not used). The arrays may be longer than
- * `count` (they are reused between calls).
+ * `count` (they are reused between calls); `refusals` and `demanded` entries that are missing count as 0.
  */
 export interface BudgetView {
   limit: number
@@ -69,13 +101,25 @@ export interface BudgetView {
   now: number
   windowMs: number
   gossipDelayMs: number
+  /** Peers send this key's admissions and claims at once (it is within their urgent-flush distance of its limit). */
+  urgent: boolean
   count: number
   ids: string[]
   /** Admissions per millisecond, decayed to `now`. */
   rates: number[]
+  /** Split refusals (refused only because the node's part was spent) per millisecond, decayed to `now`. */
+  refusals: number[]
+  /** Admissions plus split refusals in the key's live cells; 0 when the node has shown no demand. */
+  demanded: number[]
+  /** Admissions in the key's live cells (the counts: every view agrees on them once the deltas have arrived). */
+  admitted: number[]
   /** When each peer was last heard ([0] unused). */
   heardAt: number[]
-  /** Outstanding allotment modelled for each peer at this node's previous split, 0 when none ([0] unused). */
+  /**
+   * What each peer may still admit of its part, reserved for it ([0] unused): when urgent, what the peer announced;
+   * otherwise the allotment this node computed for it at its previous split, less what it admitted since (0 when
+   * none, or too old).
+   */
   claims: number[]
 }
 
@@ -87,7 +131,10 @@ export interface BudgetDecision {
   reserved: number
   /** The key is free while (limit - estimate - cost) >= freeAbove, for as long as rates and heard times hold. */
   freeAbove: number
-  /** When tight: each node's integer allotment, same indexing as the view; they sum to max(0, floor(remaining)). */
+  /**
+   * When tight: each node's integer allotment, same indexing as the view. They sum to the units split
+   * (max(0, floor(remaining + unitRounding))), except when an urgent node with a request gives itself its one unit.
+   */
   allotments: number[]
 }
 
@@ -99,9 +146,13 @@ export function createBudgetView(): BudgetView {
     now: 0,
     windowMs: 1,
     gossipDelayMs: 0,
+    urgent: false,
     count: 0,
     ids: [],
     rates: [],
+    refusals: [],
+    demanded: [],
+    admitted: [],
     heardAt: [],
     claims: [],
   }
@@ -116,9 +167,14 @@ export function reservedForPeers(view: BudgetView): number {
   let reserved = 0
   const lag = view.gossipDelayMs / 2
   for (let k = 1; k < view.count; k++) {
+    const claim = view.claims[k]!
+    if (view.urgent) {
+      // Admissions and claims arrive within the latency; see the file comment for what a peer may admit beyond them.
+      reserved += claim
+      continue
+    }
     const since = view.now - view.heardAt[k]!
     const unseen = view.rates[k]! * ((since > 0 ? since : 0) + lag)
-    const claim = view.claims[k]!
     reserved += claim > unseen ? claim : unseen
   }
   return reserved
@@ -143,26 +199,43 @@ export function decideBudget(view: BudgetView, policy: Readonly<SplitPolicy>, ou
   out.remaining = view.limit - view.estimate - reserved
   out.freeAbove = reserved + tightBelow
   out.tight = out.remaining - view.cost < tightBelow
-  // The epsilon keeps float dust in the reservation (a rate of 1e-17/ms) from costing a whole unit.
-  if (out.tight) apportion(view, out.remaining > 0 ? Math.floor(out.remaining + 1e-6) : 0, policy, out.allotments)
+  if (!out.tight) return out
+  const units = out.remaining > 0 ? Math.floor(out.remaining + policy.unitRounding) : 0
+  apportion(view, units, policy, out.allotments)
+  if (view.urgent && out.allotments[0] === 0 && units > 0 && units >= waitingNodes(view) + (waiting(view, 0) ? 0 : 1)) {
+    out.allotments[0] = 1
+  }
   return out
 }
 
 // Scratch for apportion(); grants are rare next to checks, but they run once per gossip round per tight key.
-const remainders: number[] = []
+const weights: number[] = []
+const keys: number[] = []
 const order: number[] = []
 let orderIds: string[] = []
-function byRemainder(a: number, b: number): number {
-  const d = remainders[b]! - remainders[a]!
+/** Larger key first, then node id. */
+function byKeyThenId(a: number, b: number): number {
+  const d = keys[b]! - keys[a]!
   if (d !== 0) return d
   const ia = orderIds[a]!
   const ib = orderIds[b]!
   return ia < ib ? -1 : ia > ib ? 1 : 0
 }
 
+/** A node with demand that holds no part: a peer whose claim (reserved apart) is under one unit, or this node. */
+function waiting(view: BudgetView, k: number): boolean {
+  return (view.demanded[k] ?? 0) > 0 && (k === 0 || !(view.claims[k]! >= 1))
+}
+
+function waitingNodes(view: BudgetView): number {
+  let n = 0
+  for (let k = 0; k < view.count; k++) if (waiting(view, k)) n++
+  return n
+}
+
 /**
- * Largest-remainder apportionment of the integer `budget` over the view's live nodes, weighted by rate plus a floor.
- * Writes allotments[0..count-1]; they sum to `budget` exactly.
+ * Apportions the integer `budget` over the view's live nodes (see the file comment for the rules). Writes
+ * allotments[0..count-1]; they sum to `budget` exactly.
  *
  * Weights are quantised to integers relative to the largest one and the quotas computed in exact integer
  * arithmetic, so every node that sees the same rates computes the same allotments whatever order it lists the
@@ -170,34 +243,63 @@ function byRemainder(a: number, b: number): number {
  */
 export function apportion(view: BudgetView, budget: number, policy: Readonly<SplitPolicy>, allotments: number[]): void {
   const count = view.count
-  let maxRate = 0
-  for (let k = 0; k < count; k++) if (view.rates[k]! > maxRate) maxRate = view.rates[k]!
-  const floor = (policy.floorShare * maxRate) / count + view.limit / view.windowMs / count
-  const maxWeight = maxRate + floor
-  // budget * weight must stay below 2^53: keep that many bits for the weights (at most 30).
-  const bits = Math.max(1, Math.min(30, 52 - bitLength(budget) - bitLength(count)))
+  const demanding = waitingNodes(view)
+  orderIds = view.ids
+  if (budget > 0 && budget < demanding) {
+    // Fewer units than nodes waiting for one: one each to the first in demand order.
+    let top = 0
+    for (let k = 0; k < count; k++) {
+      const d = view.rates[k]! + (view.refusals[k] ?? 0)
+      if (d > top) top = d
+    }
+    order.length = 0
+    for (let k = 0; k < count; k++) {
+      allotments[k] = 0
+      if (!waiting(view, k)) continue
+      const d = view.rates[k]! + (view.refusals[k] ?? 0)
+      // Demand within a factor of 4 of the busiest is one class (a count of at most 2^40 cannot outweigh a class).
+      const tier = d > 0 ? Math.floor(Math.log2(top / d) / 2) : 64
+      keys[k] = -tier * 2 ** 40 - (view.urgent ? (view.admitted[k] ?? 0) : 0)
+      order.push(k)
+    }
+    order.sort(byKeyThenId)
+    for (let i = 0; i < budget; i++) allotments[order[i]!] = 1
+    return
+  }
+  // One unit to every node waiting for one, the rest by weight.
+  let rest = budget
+  if (budget > 0 && demanding > 0) rest -= demanding
+  let maxWeight = 0
+  for (let k = 0; k < count; k++) {
+    const w = view.rates[k]! + (view.refusals[k] ?? 0)
+    weights[k] = w
+    if (w > maxWeight) maxWeight = w
+  }
+  const floor = (policy.floorShare * maxWeight) / count + view.limit / view.windowMs / count
+  const top = maxWeight + floor
+  // rest * weight must stay below 2^53: keep that many bits for the weights (at most 30).
+  const bits = Math.max(1, Math.min(30, 52 - bitLength(rest) - bitLength(count)))
   const unit = 2 ** bits
   let total = 0
   for (let k = 0; k < count; k++) {
-    const q = maxWeight > 0 ? Math.max(1, Math.round(((view.rates[k]! + floor) / maxWeight) * unit)) : 1
-    remainders[k] = q
+    const q = top > 0 ? Math.max(1, Math.round(((weights[k]! + floor) / top) * unit)) : 1
+    weights[k] = q
     total += q
   }
   let given = 0
   for (let k = 0; k < count; k++) {
-    const share = budget * remainders[k]!
+    const share = rest * weights[k]!
     const rem = share % total
     const whole = (share - rem) / total
-    allotments[k] = whole
-    remainders[k] = rem
+    allotments[k] = whole + (rest < budget && waiting(view, k) ? 1 : 0)
+    keys[k] = rem
     order[k] = k
     given += whole
   }
-  let left = budget - given
+  let left = rest - given
   if (left <= 0) return
   order.length = count
-  orderIds = view.ids
-  order.sort(byRemainder)
+  order.sort(byKeyThenId)
   for (let i = 0; left > 0; i = (i + 1) % count, left--) {
     const k = order[i]!
     allotments[k] = allotments[k]! + 1

@@ -1,11 +1,16 @@
 // Wire format of counter deltas, counter state and replicated rules: MessagePack (msgpackr), with hard limits.
 //
-// Frames are arrays whose first element is the format version (1). Entries that share (windowMs, window) are
-// grouped so those two numbers are written once per group, and a state frame names each node once in a table and
-// refers to it by index:
+// Frames are arrays whose first element is the format version. Entries that share (windowMs, window) are grouped so
+// those two numbers are written once per group, and a state frame names each node once in a table and refers to it
+// by index:
 //   delta v1: [1, [windowMs, window, key, value, key, value, ...], ...]
 //   state v1: [1, [nodeId, ...], [windowMs, window, key, [nodeIdx, value, nodeIdx, value, ...], key, [...], ...], ...]
 //   rules v1: [1, [key, value | null, wall, counter, node], ...]
+// Version 2 of delta and state frames is version 1 where a value may instead be [value, refused] (refused >= 1: the
+// node's split refusals in that cell, see window-series.ts) or, in deltas only, [value, refused, claim] (refused >= 0,
+// claim: the part of the key's budget the node may still admit, sent while the key is split). A frame is written as
+// version 2 only when one of its entries needs it, so traffic of keys far from their limits stays version 1, byte for
+// byte.
 //
 // Decoding is for bytes from the network: the size is checked before parsing, every structural and type rule after
 // it, and anything wrong (including whatever msgpackr itself throws on broken input) becomes a CodecError. The
@@ -41,6 +46,8 @@ export const DEFAULT_CODEC_LIMITS: Readonly<CodecLimits> = Object.freeze({
 export const MAX_VALUE_DEPTH = 32
 
 const FORMAT_VERSION = 1
+/** Delta and state frames whose values may be [value, refused] pairs. */
+const FORMAT_VERSION_REFUSALS = 2
 
 // skipValues drops object properties whose value is undefined, as JSON.stringify does (a rule object with an
 // optional field left undefined must still replicate); msgpackr supports it but its typings do not list it.
@@ -52,7 +59,7 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsTyp
 export function encodeDelta(entries: DeltaEntry[]): Uint8Array {
   const frame: unknown[] = [FORMAT_VERSION]
   const groups = new Map<string, unknown[]>()
-  for (const [key, windowMs, window, value] of entries) {
+  for (const [key, windowMs, window, value, refused, claim] of entries) {
     const id = `${windowMs}:${window}`
     let group = groups.get(id)
     if (group === undefined) {
@@ -60,13 +67,22 @@ export function encodeDelta(entries: DeltaEntry[]): Uint8Array {
       groups.set(id, group)
       frame.push(group)
     }
-    group.push(key, value)
+    if (claim !== undefined) {
+      frame[0] = FORMAT_VERSION_REFUSALS
+      group.push(key, [value, refused ?? 0, claim])
+    } else if (refused !== undefined && refused > 0) {
+      frame[0] = FORMAT_VERSION_REFUSALS
+      group.push(key, [value, refused])
+    } else {
+      group.push(key, value)
+    }
   }
   return packr.pack(frame)
 }
 
 export function decodeDelta(bytes: Uint8Array, limits: CodecLimits = DEFAULT_CODEC_LIMITS): DeltaEntry[] {
-  const frame = parseFrame(bytes, limits)
+  const frame = parseFrame(bytes, limits, FORMAT_VERSION_REFUSALS)
+  const pairs = frame[0] === FORMAT_VERSION_REFUSALS
   const out: DeltaEntry[] = []
   for (let g = 1; g < frame.length; g++) {
     const group = frame[g]
@@ -81,8 +97,17 @@ export function decodeDelta(bytes: Uint8Array, limits: CodecLimits = DEFAULT_COD
     }
     for (let i = 2; i < group.length; i += 2) {
       const key = keyString(group[i], limits, `[${g}][${i}]`)
-      const value = count(group[i + 1], `[${g}][${i + 1}]`)
-      out.push([key, windowMs, window, value])
+      const v = group[i + 1]
+      if (pairs && Array.isArray(v)) {
+        const at = `[${g}][${i + 1}]`
+        if (v.length === 3) out.push([key, windowMs, window, count(v[0], `${at}[0]`), count(v[1], `${at}[1]`), count(v[2], `${at}[2]`)])
+        else {
+          const [value, refused] = valueAndRefused(v, at)
+          out.push([key, windowMs, window, value, refused])
+        }
+      } else {
+        out.push([key, windowMs, window, count(v, `[${g}][${i + 1}]`)])
+      }
     }
   }
   return out
@@ -101,15 +126,20 @@ export function encodeState(entries: StateEntry[]): Uint8Array {
       groups.set(id, group)
       frame.push(group)
     }
-    const flat: number[] = []
-    for (const [node, value] of slots) {
+    const flat: unknown[] = []
+    for (const [node, value, refused] of slots) {
       let idx = nodeIndex.get(node)
       if (idx === undefined) {
         idx = nodes.length
         nodeIndex.set(node, idx)
         nodes.push(node)
       }
-      flat.push(idx, value)
+      if (refused !== undefined && refused > 0) {
+        frame[0] = FORMAT_VERSION_REFUSALS
+        flat.push(idx, [value, refused])
+      } else {
+        flat.push(idx, value)
+      }
     }
     group.push(key, flat)
   }
@@ -117,7 +147,8 @@ export function encodeState(entries: StateEntry[]): Uint8Array {
 }
 
 export function decodeState(bytes: Uint8Array, limits: CodecLimits = DEFAULT_CODEC_LIMITS): StateEntry[] {
-  const frame = parseFrame(bytes, limits)
+  const frame = parseFrame(bytes, limits, FORMAT_VERSION_REFUSALS)
+  const pairs = frame[0] === FORMAT_VERSION_REFUSALS
   const table = frame[1]
   if (!Array.isArray(table)) throw new CodecError('[1]', 'the node table must be an array')
   if (table.length > limits.maxSlots) throw new CodecError('[1]', `more than ${limits.maxSlots} node ids`)
@@ -143,13 +174,19 @@ export function decodeState(bytes: Uint8Array, limits: CodecLimits = DEFAULT_COD
         throw new CodecError(at, 'slots must be an array of [nodeIndex, value] pairs')
       }
       if (flat.length / 2 > limits.maxSlots) throw new CodecError(at, `more than ${limits.maxSlots} slots`)
-      const slots: Array<[string, number]> = []
+      const slots: StateEntry[3] = []
       for (let j = 0; j < flat.length; j += 2) {
         const idx = flat[j]
         if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= nodes.length) {
           throw new CodecError(`${at}[${j}]`, `${describe(idx)} is not an index into the node table`)
         }
-        slots.push([nodes[idx]!, count(flat[j + 1], `${at}[${j + 1}]`)])
+        const v = flat[j + 1]
+        if (pairs && Array.isArray(v)) {
+          const [value, refused] = valueAndRefused(v, `${at}[${j + 1}]`)
+          slots.push([nodes[idx]!, value, refused])
+        } else {
+          slots.push([nodes[idx]!, count(v, `${at}[${j + 1}]`)])
+        }
       }
       out.push([key, windowMs, window, slots])
     }
@@ -196,8 +233,10 @@ export function decodeLww(bytes: Uint8Array, limits: CodecLimits = DEFAULT_CODEC
 
 /** Encodes `entries` as as many delta frames as needed for each to decode under `limits`. */
 export function encodeDeltaFrames(entries: DeltaEntry[], limits: CodecLimits = DEFAULT_CODEC_LIMITS): Uint8Array[] {
-  // Upper bound per entry: key (str header + bytes) + value (9); a new group costs at most 1 + 9 + 9 more.
-  return chunked(entries, limits, (e) => strSize(e[0], limits) + 9 + 19, encodeDelta, 0)
+  // Upper bound per entry: key (str header + bytes) + value (9), + 10 for [value, refused] and 9 more for the claim;
+  // a new group costs at most 1 + 9 + 9 more.
+  const size = (e: DeltaEntry) => strSize(e[0], limits) + 9 + 19 + (e[5] !== undefined ? 19 : e[4] !== undefined && e[4] > 0 ? 10 : 0)
+  return chunked(entries, limits, size, encodeDelta, 0)
 }
 
 /** Encodes `entries` as as many state frames as needed for each to decode under `limits`. */
@@ -205,10 +244,11 @@ export function encodeStateFrames(entries: StateEntry[], limits: CodecLimits = D
   for (const e of entries) {
     if (e[3].length > limits.maxSlots) throw new CodecError('', `a cell of ${e[0]} has more than ${limits.maxSlots} slots`)
   }
-  // Per entry: key + slots array (5 + 2 * 9 per slot) + group overhead, and each slot may bring a new node id.
+  // Per entry: key + slots array (5 + 2 * 9 per slot, + 10 for [value, refused]) + group overhead, and each slot may
+  // bring a new node id.
   const estimate = (e: StateEntry) => {
     let size = strSize(e[0], limits) + 5 + 19
-    for (const [node] of e[3]) size += 18 + strSize(node, limits)
+    for (const [node, , refused] of e[3]) size += 18 + strSize(node, limits) + (refused !== undefined && refused > 0 ? 10 : 0)
     return size
   }
   return chunked(entries, limits, estimate, encodeState, 5)
@@ -270,7 +310,8 @@ function strSize(s: string, limits: CodecLimits): number {
 
 // ---- validation ----
 
-function parseFrame(bytes: Uint8Array, limits: CodecLimits): unknown[] {
+/** Parses and checks the envelope; versions 1..maxVersion are accepted. */
+function parseFrame(bytes: Uint8Array, limits: CodecLimits, maxVersion = FORMAT_VERSION): unknown[] {
   if (!(bytes instanceof Uint8Array)) throw new CodecError('', 'a frame must be a Uint8Array')
   if (bytes.length > limits.maxBytes) throw new CodecError('', `frame of ${bytes.length} bytes is over ${limits.maxBytes}`)
   let frame: unknown
@@ -280,7 +321,10 @@ function parseFrame(bytes: Uint8Array, limits: CodecLimits): unknown[] {
     throw new CodecError('', `not valid MessagePack (${err instanceof Error ? err.message : String(err)})`, { cause: err })
   }
   if (!Array.isArray(frame) || frame.length === 0) throw new CodecError('', 'a frame must be a non-empty array')
-  if (frame[0] !== FORMAT_VERSION) throw new CodecError('[0]', `unsupported format version ${describe(frame[0])}`)
+  const version = frame[0]
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < FORMAT_VERSION || version > maxVersion) {
+    throw new CodecError('[0]', `unsupported format version ${describe(version)}`)
+  }
   return frame
 }
 
@@ -299,6 +343,15 @@ function count(value: unknown, at: string): number {
     throw new CodecError(at, `${describe(value)} is not an integer >= 0`)
   }
   return value
+}
+
+/** A [value, refused] pair of a version 2 frame: two integers, value >= 0 and refused >= 1. */
+function valueAndRefused(pair: unknown[], at: string): [number, number] {
+  if (pair.length !== 2) throw new CodecError(at, `must be [value, refused] or, in a delta, [value, refused, claim]; got ${pair.length} elements`)
+  const value = count(pair[0], `${at}[0]`)
+  const refused = count(pair[1], `${at}[1]`)
+  if (refused === 0) throw new CodecError(`${at}[1]`, 'refused 0 is written as a plain value, not a pair')
+  return [value, refused]
 }
 
 function windowLength(value: unknown, at: string): number {

@@ -6,6 +6,8 @@ export {
   DEFAULT_MAX_KEYS,
   DEFAULT_MAX_NODES,
   DEFAULT_MAX_KEY_BYTES,
+  DEFAULT_URGENT_FLUSH_WITHIN,
+  DEFAULT_URGENT_LAG_MS,
   type WindowCountersOptions,
   type CheckResult,
   type DeltaEntry,

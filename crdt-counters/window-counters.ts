@@ -17,6 +17,7 @@ import {
   createBudgetView,
   decideBudget,
   DEFAULT_SPLIT_POLICY,
+  type BudgetView,
   type SplitPolicy,
 } from './budget-split.js'
 import { CounterArgumentError } from './errors.js'
@@ -32,6 +33,7 @@ import {
   RATES_NODES,
   RATES_PEER_SUM,
   RATES_SINCE,
+  RATES_STRIDE,
   WindowSeries,
 } from './window-series.js'
 
@@ -57,6 +59,20 @@ export interface WindowCountersOptions {
   maxKeyBytes?: number
   /** Overrides of DEFAULT_SPLIT_POLICY (tests and measurements). */
   splitPolicy?: Partial<SplitPolicy>
+  /**
+   * Every node sends its deltas at once, not at the next gossip tick, when an admission leaves a key within this
+   * many requests of its limit (default 32: node/limiter-with-stats.ts flushes at the end of the event-loop turn
+   * then; set both together). The split relies on it while a key is that close: peers' admissions and announced
+   * claims arrive within urgentLagMs, so it reserves exactly what they announced and may split again once that long
+   * has passed (see budget-split.ts). 0: deltas go out only at gossip ticks, and the split does not rely on them.
+   */
+  urgentFlushWithin?: number
+  /**
+   * Upper bound of the time an urgently flushed delta takes to reach a peer and be merged (default 3 ms: the end of
+   * the sender's event-loop turn plus a local link). Too small a value over-admits; too large delays a node's next
+   * part near the limit.
+   */
+  urgentLagMs?: number
 }
 
 export interface CheckResult {
@@ -73,13 +89,24 @@ export interface CheckResult {
   resetMs: number
 }
 
-export type DeltaEntry = [key: string, windowMs: number, window: number, value: number]
-export type StateEntry = [key: string, windowMs: number, window: number, slots: Array<[node: string, value: number]>]
+/**
+ * An own-slot value; `refused` (absent when 0) is the node's split refusals in that cell (see window-series.ts), and
+ * `claim`, sent while the key is split, what the node may still admit of its part (current window only).
+ */
+export type DeltaEntry = [key: string, windowMs: number, window: number, value: number, refused?: number, claim?: number]
+export type StateEntry = [
+  key: string,
+  windowMs: number,
+  window: number,
+  slots: Array<[node: string, value: number, refused?: number]>,
+]
 
 export const DEFAULT_GOSSIP_DELAY_MS = 40
 export const DEFAULT_MAX_KEYS = 1_000_000
 export const DEFAULT_MAX_NODES = 4096
 export const DEFAULT_MAX_KEY_BYTES = 512
+export const DEFAULT_URGENT_FLUSH_WITHIN = 32
+export const DEFAULT_URGENT_LAG_MS = 3
 
 function bitCount(dirty: number): number {
   return (dirty & DIRTY_CURRENT) + ((dirty & DIRTY_PREVIOUS) >> 1)
@@ -97,6 +124,8 @@ export class WindowCounters {
   private readonly maxKeyBytes: number
   private readonly split: boolean
   private readonly policy: Readonly<SplitPolicy>
+  private readonly urgentFlushWithin: number
+  private readonly urgentLagMs: number
   private readonly tau: number
   private readonly claimTtl: number
   /** How long a "free" decision is reused before the rates are looked at again. */
@@ -137,6 +166,16 @@ export class WindowCounters {
     this.maxKeys = maxKeys
     this.maxKeyBytes = opts.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES
     this.split = opts.budgetSplit ?? true
+    const urgentFlushWithin = opts.urgentFlushWithin ?? DEFAULT_URGENT_FLUSH_WITHIN
+    if (!(urgentFlushWithin >= 0)) {
+      throw new CounterArgumentError(`urgentFlushWithin: ${urgentFlushWithin} is not a number >= 0`)
+    }
+    const urgentLagMs = opts.urgentLagMs ?? DEFAULT_URGENT_LAG_MS
+    if (!(urgentLagMs >= 0) || urgentLagMs === Infinity) {
+      throw new CounterArgumentError(`urgentLagMs: ${urgentLagMs} is not a finite number >= 0`)
+    }
+    this.urgentFlushWithin = urgentFlushWithin
+    this.urgentLagMs = urgentLagMs
     this.policy = Object.freeze({ ...DEFAULT_SPLIT_POLICY, ...opts.splitPolicy })
     this.tau = this.policy.rateTimeConstantDelays * gossipDelayMs
     this.claimTtl = this.policy.claimTtlDelays * gossipDelayMs
@@ -195,7 +234,9 @@ export class WindowCounters {
     } else {
       allowed = this.splitAllows(s, limit, est, cost, now, w)
       if (!allowed) {
-        // Rejected only because this node's part is spent: it gets a new part at the next split.
+        // Rejected only because this node's part is spent: it gets a new part at the next split. The refusal is
+        // demand the split should see (here and, through the deltas, on every peer).
+        this.countRefusal(s, w, cost, now)
         const wait = Math.ceil(s.grantAt + this.gossipDelayMs - now)
         resetMs = wait > 1 ? wait : 1
       }
@@ -227,11 +268,7 @@ export class WindowCounters {
       return
     }
     s.ownAdds += n
-    if ((s.dirty & bit) === 0) {
-      if (s.dirty === 0) this.dirtySeries.add(s)
-      s.dirty |= bit
-      this.pendingCells++
-    }
+    this.markDirty(s, bit)
   }
 
   /** Own-slot absolute values changed since the last takeDelta ([] when nothing changed). */
@@ -242,8 +279,20 @@ export class WindowCounters {
     }
     const out: DeltaEntry[] = []
     for (const s of this.dirtySeries) {
-      if ((s.dirty & DIRTY_CURRENT) !== 0) out.push([s.key, s.windowMs, s.window, s.cur[0]!])
-      if ((s.dirty & DIRTY_PREVIOUS) !== 0) out.push([s.key, s.windowMs, s.window - 1, s.prev[0]!])
+      const refused = s.curRefused
+      if ((s.dirty & DIRTY_CURRENT) !== 0) {
+        if (s.grantAt >= 0) {
+          // Split: say what is left of this node's part, so peers reserve exactly that.
+          const claim = this.claimOf(s)
+          s.rates![RATES_NODES + 6] = claim
+          out.push([s.key, s.windowMs, s.window, s.cur[0]!, refused === null ? 0 : refused[0]!, claim])
+        } else if (refused !== null && refused[0]! > 0) out.push([s.key, s.windowMs, s.window, s.cur[0]!, refused[0]!])
+        else out.push([s.key, s.windowMs, s.window, s.cur[0]!])
+      }
+      if ((s.dirty & DIRTY_PREVIOUS) !== 0) {
+        if (refused !== null && s.prevRefused![0]! > 0) out.push([s.key, s.windowMs, s.window - 1, s.prev[0]!, s.prevRefused![0]!])
+        else out.push([s.key, s.windowMs, s.window - 1, s.prev[0]!])
+      }
       s.dirty = 0
     }
     this.dirtySeries.clear()
@@ -259,7 +308,8 @@ export class WindowCounters {
   /**
    * Applies `from`'s own-slot values (a delta it sent). Per-slot max: duplicates, reordering and replays change
    * nothing. Entries for windows that are dead at `now`, or more than one window ahead of it, are ignored.
-   * Increases also feed `from`'s admission rate for the budget split. Deltas claiming to be this node's are ignored.
+   * Increases also feed `from`'s admission and refusal rates for the budget split. Deltas claiming to be this node's
+   * are ignored.
    */
   mergeDelta(from: string, entries: DeltaEntry[], now: number): void {
     const idx = this.nodes.indexOf(from)
@@ -267,39 +317,87 @@ export class WindowCounters {
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
       const value = e[3]
-      if (!(value > 0)) continue
+      const refused = e[4]
+      const claim = e[5]
+      const hasRefused = refused !== undefined && refused > 0
+      if (!(value > 0) && !hasRefused && claim === undefined) continue
       const s = this.cellSeries(e[0], e[1], e[2], now)
       if (s === null) continue
+      if (claim !== undefined && this.split) this.noteClaim(s, idx, e[2], value + (refused ?? 0), claim, now)
       const current = e[2] === s.window
       if (s.cur.length <= idx) s.ensureSlot(idx, this.nodes.ids.length)
       const slots = current ? s.cur : s.prev
       const old = slots[idx]!
-      if (value <= old) continue
-      slots[idx] = value
-      if (current) s.curSum += value - old
-      else s.prevSum += value - old
-      this.notePeerIncrease(s, idx, value - old, now)
+      let added = 0
+      if (value > old) {
+        slots[idx] = value
+        if (current) s.curSum += value - old
+        else s.prevSum += value - old
+        added = value - old
+      }
+      let refusedMore = 0
+      if (hasRefused) {
+        s.refusedCells()
+        const cells = current ? s.curRefused! : s.prevRefused!
+        const before = cells[idx]!
+        if (refused > before) {
+          cells[idx] = refused
+          refusedMore = refused - before
+        }
+      }
+      if (added > 0 || refusedMore > 0) this.notePeerIncrease(s, idx, added, refusedMore, now)
     }
   }
 
   /** Every live cell with all its non-zero slots (anti-entropy). Cells that died by `now` are dropped first. */
   snapshot(now: number): StateEntry[] {
     const out: StateEntry[] = []
-    const ids = this.nodes.ids
-    for (const head of this.byKey.values()) {
-      for (let s: WindowSeries | null = head; s !== null; s = s.sameKey) {
-        const w = Math.floor(now / s.windowMs)
-        if (w > s.window) this.advance(s, w)
-        if (s.curSum > 0) out.push([s.key, s.windowMs, s.window, slotsOf(s.cur, ids)])
-        if (s.prevSum > 0) out.push([s.key, s.windowMs, s.window - 1, slotsOf(s.prev, ids)])
-      }
-    }
+    for (const head of this.byKey.values()) this.snapshotKey(head, now, out)
     return out
   }
 
   /**
-   * Merges full cells from a peer's snapshot, per-slot max over every slot, this node's own included: a restarted
-   * node recovers its own counts this way. Does not feed rates (a snapshot is not a rate).
+   * snapshot(), a page of about `pageCells` cells per step (a page ends after the key that reaches the size, so all
+   * of a key's cells are in one page). Walking half a million cells at once holds the event loop for over a second;
+   * a caller that pulls one page per turn never holds it for long. Counts that change between steps are taken as
+   * they are when their key is reached (a snapshot is a lower bound that later deltas raise, so that is safe); a key
+   * added meanwhile may or may not be included, and its deltas cover it either way.
+   */
+  *snapshotPages(now: number, pageCells: number): Generator<StateEntry[], void, undefined> {
+    if (!(pageCells >= 1)) throw new CounterArgumentError(`pageCells must be at least 1 (got ${pageCells})`)
+    let out: StateEntry[] = []
+    // A Map iterator visits entries added after it started and skips deleted ones, so the walk survives the
+    // insertions and evictions that happen between steps.
+    for (const head of this.byKey.values()) {
+      this.snapshotKey(head, now, out)
+      if (out.length >= pageCells) {
+        yield out
+        out = []
+      }
+    }
+    if (out.length > 0) yield out
+  }
+
+  private snapshotKey(head: WindowSeries, now: number, out: StateEntry[]): void {
+    const ids = this.nodes.ids
+    for (let s: WindowSeries | null = head; s !== null; s = s.sameKey) {
+      const w = Math.floor(now / s.windowMs)
+      if (w > s.window) this.advance(s, w)
+      if (s.curRefused === null) {
+        if (s.curSum > 0) out.push([s.key, s.windowMs, s.window, slotsOf(s.cur, ids)])
+        if (s.prevSum > 0) out.push([s.key, s.windowMs, s.window - 1, slotsOf(s.prev, ids)])
+      } else {
+        const cur = slotsWithRefusals(s.cur, s.curRefused, ids)
+        if (cur.length > 0) out.push([s.key, s.windowMs, s.window, cur])
+        const prev = slotsWithRefusals(s.prev, s.prevRefused!, ids)
+        if (prev.length > 0) out.push([s.key, s.windowMs, s.window - 1, prev])
+      }
+    }
+  }
+
+  /**
+   * Merges full cells from a peer's snapshot, per-slot max over every slot (counts and refusals), this node's own
+   * included: a restarted node recovers its own counts this way. Does not feed rates (a snapshot is not a rate).
    */
   mergeSnapshot(entries: StateEntry[], now: number): void {
     for (let i = 0; i < entries.length; i++) {
@@ -308,12 +406,18 @@ export class WindowCounters {
       if (s === null) continue
       const slots = e[3]
       for (let j = 0; j < slots.length; j++) {
-        const [node, value] = slots[j]!
-        if (!(value > 0)) continue
+        const [node, value, refused] = slots[j]!
+        const hasRefused = refused !== undefined && refused > 0
+        if (!(value > 0) && !hasRefused) continue
         const idx = this.nodes.indexOf(node)
         if (idx < 0) continue
         const current = e[2] === s.window
         if (s.cur.length <= idx) s.ensureSlot(idx, this.nodes.ids.length)
+        if (hasRefused) {
+          s.refusedCells()
+          const cells = current ? s.curRefused! : s.prevRefused!
+          if (refused > cells[idx]!) cells[idx] = refused
+        }
         const cells = current ? s.cur : s.prev
         const old = cells[idx]!
         if (value <= old) continue
@@ -501,6 +605,54 @@ export class WindowCounters {
     this.count--
   }
 
+  /** Counts a split refusal of `cost` in this node's refusal slot of window `w` and marks it for the next delta. */
+  private countRefusal(s: WindowSeries, w: number, cost: number, now: number): void {
+    const n = Math.ceil(cost)
+    if (!(n >= 1)) return
+    const rates = this.ratesOf(s, now)
+    s.refusedCells()
+    let bit: number
+    if (w === s.window) {
+      s.curRefused![0] = s.curRefused![0]! + n
+      bit = DIRTY_CURRENT
+    } else if (w === s.window - 1) {
+      s.prevRefused![0] = s.prevRefused![0]! + n
+      bit = DIRTY_PREVIOUS
+    } else {
+      return
+    }
+    rates[RATES_NODES + 3] = rates[RATES_NODES + 3]! + n
+    this.markDirty(s, bit)
+  }
+
+  /** Marks an own cell (DIRTY_CURRENT or DIRTY_PREVIOUS) for the next delta. */
+  private markDirty(s: WindowSeries, bit: number): void {
+    if ((s.dirty & bit) !== 0) return
+    if (s.dirty === 0) this.dirtySeries.add(s)
+    s.dirty |= bit
+    this.pendingCells++
+  }
+
+  /** What this node may still admit of its current part (its claim), for a split key. */
+  private claimOf(s: WindowSeries): number {
+    const left = s.allotment - (s.ownAdds - s.grantBase)
+    return left > 0 ? left : 0
+  }
+
+  /**
+   * `idx` announced its claim on the key, as of its count + refusals `version` in `window`. Announcements are not
+   * monotonic, so an older one (a frame overtaken by a later one) must not replace a newer one.
+   */
+  private noteClaim(s: WindowSeries, idx: number, window: number, version: number, claim: number, now: number): void {
+    const rates = this.ratesOf(s, now)
+    const base = RATES_NODES + RATES_STRIDE * idx
+    const at = rates[base + 7]!
+    if (window < at || (window === at && version < rates[base + 8]!)) return
+    rates[base + 6] = claim
+    rates[base + 7] = window
+    rates[base + 8] = version
+  }
+
   private advance(s: WindowSeries, w: number): number {
     const before = s.dirty
     const died = s.advance(w)
@@ -523,13 +675,19 @@ export class WindowCounters {
         if (gap >= this.freeAboveBound(r, now)) return true
       }
     } else if (!this.mayRegrant(s, limit, now, w)) {
-      return s.ownAdds - s.grantBase + cost <= s.allotment
+      if (s.ownAdds - s.grantBase + cost <= s.allotment) return true
+      // Spent. Near the limit the peers' admissions arrive within urgentLagMs (urgent flush): once that long has
+      // passed since the split, what this node would wait for is here, so it splits again. Not sooner: a burst of
+      // requests handled in one event-loop turn sees nothing new (the flushes go out at the end of the turn), and
+      // splitting again for each of them would let this node take the peers' parts one by one.
+      if (limit - est > this.urgentFlushWithin || now - s.grantAt < this.urgentLagMs) return false
     }
     const view = this.fillView(s, limit, est, cost, now)
     const d = decideBudget(view, this.policy, this.decision)
     const rates = s.rates!
     if (!d.tight) {
       s.grantAt = -1
+      rates[RATES_NODES + 6] = -1
       rates[RATES_FREE_ABOVE] = d.freeAbove
       rates[RATES_FREE_UNTIL] = now + this.freeCacheMs
       rates[RATES_CLAIMS_AT] = -Infinity
@@ -539,10 +697,17 @@ export class WindowCounters {
     s.grantLimit = limit
     s.grantBase = s.ownAdds
     s.allotment = d.allotments[0]!
+    // Near the limit a split is cheap to redo, so take only the unit this request needs: a part held for later is
+    // a claim the peers must reserve, and its shrinking is only news for them at the next tick. Except when the
+    // demand is all here (this node has some, no peer has any): then keep the whole part, so that a client that
+    // stays on this node does not need a split, and a wait of urgentLagMs, per request.
+    if (view.urgent && s.allotment > 1 && (view.demanded[0] === 0 || peersHaveDemand(view))) s.allotment = 1
+    // A new part is news for the peers even when this request is not admitted (another rule may reject it).
+    if (s.allotment !== rates[RATES_NODES + 6] && w === s.window) this.markDirty(s, DIRTY_CURRENT)
     rates[RATES_FREE_UNTIL] = 0
     const viewNodes = this.viewNodes
     for (let v = 1; v < view.count; v++) {
-      const base = RATES_NODES + 4 * viewNodes[v]!
+      const base = RATES_NODES + RATES_STRIDE * viewNodes[v]!
       rates[base + 3] = rates[base + 2]! + d.allotments[v]!
     }
     rates[RATES_CLAIMS_AT] = now
@@ -598,20 +763,34 @@ export class WindowCounters {
     view.count = 1 + live.length
     view.ids[0] = this.self
     view.rates[0] = rates[RATES_NODES]! * scale
+    view.refusals[0] = rates[RATES_NODES + 4]! * scale
+    view.demanded[0] = demandedIn(s, 0)
+    view.admitted[0] = s.cur[0]! + s.prev[0]!
     view.heardAt[0] = now
     view.claims[0] = 0
+    view.urgent = limit - est <= this.urgentFlushWithin
     const claimsValid = now - rates[RATES_CLAIMS_AT]! <= this.claimTtl
     for (let i = 0; i < live.length; i++) {
       const k = live[i]!
-      const base = RATES_NODES + 4 * k
+      const base = RATES_NODES + RATES_STRIDE * k
       const v = i + 1
       this.viewNodes[v] = k
       view.ids[v] = nodes.ids[k]!
       const dt = now - rates[base + 1]!
-      view.rates[v] = (dt > 0 ? rates[base]! * Math.exp(-dt / tau) : rates[base]!) * scale
+      const decay = dt > 0 ? Math.exp(-dt / tau) * scale : scale
+      view.rates[v] = rates[base]! * decay
+      view.refusals[v] = rates[base + 4]! * decay
+      view.demanded[v] = demandedIn(s, k)
+      view.admitted[v] = k < s.cur.length ? s.cur[k]! + s.prev[k]! : 0
       view.heardAt[v] = nodes.heardAt[k]!
-      const claim = rates[base + 3]! - rates[base + 2]!
-      view.claims[v] = claimsValid && claim > 0 ? claim : 0
+      if (view.urgent) {
+        // Near the limit the peers' own claims arrive with their admissions: reserve what each said it may still
+        // admit in this window (nothing if it has not split the key in this window: it holds no part).
+        view.claims[v] = rates[base + 7] === s.window ? rates[base + 6]! : 0
+      } else {
+        const claim = rates[base + 3]! - rates[base + 2]!
+        view.claims[v] = claimsValid && claim > 0 ? claim : 0
+      }
     }
     return view
   }
@@ -619,7 +798,7 @@ export class WindowCounters {
   /** The series' rate array, allocated (rates start at 0) or grown to the registry's size, exactly. */
   private ratesOf(s: WindowSeries, now: number): number[] {
     const rates = s.rates
-    const need = RATES_NODES + 4 * this.nodes.ids.length
+    const need = RATES_NODES + RATES_STRIDE * this.nodes.ids.length
     if (rates !== null && rates.length >= need) return rates
     // Doubles from the start (0.5 placeholders), so V8 stores the array unboxed and never changes its kind.
     const grown = new Array<number>(need).fill(0.5)
@@ -636,52 +815,66 @@ export class WindowCounters {
       for (let i = 0; i < rates.length; i++) grown[i] = rates[i]!
       from = rates.length
     }
-    for (let b = from; b < need; b += 4) {
+    for (let b = from; b < need; b += RATES_STRIDE) {
       grown[b] = 0
       grown[b + 1] = now
       if (b !== RATES_NODES) grown[b + 2] = 0
       grown[b + 3] = 0
+      grown[b + 4] = 0
+      grown[b + 5] = 0
+      grown[b + 6] = b === RATES_NODES ? -1 : 0
+      grown[b + 7] = -Infinity
+      grown[b + 8] = 0
     }
     s.rates = grown
     return grown
   }
 
   /**
-   * Folds own admissions since the last fold into the own rate, as if spread evenly since then (they were: folds
-   * happen at least every foldMs while the key is busy). Exponentially weighted, time constant tau.
+   * Folds own admissions and split refusals since the last fold into the own rates, as if spread evenly since then
+   * (they were: folds happen at least every foldMs while the key is busy). Exponentially weighted, time constant tau.
    */
   private foldOwnRate(s: WindowSeries, rates: number[], now: number): void {
     const base = RATES_NODES
     const dt = now - rates[base + 1]!
     const added = s.ownAdds - rates[base + 2]!
+    const refused = rates[base + 3]! - rates[base + 5]!
     rates[base + 2] = s.ownAdds
+    rates[base + 5] = rates[base + 3]!
     if (dt <= 0) {
       rates[base] = rates[base]! + added / this.tau
+      rates[base + 4] = rates[base + 4]! + refused / this.tau
       return
     }
     const decay = Math.exp(-dt / this.tau)
     rates[base] = rates[base]! * decay + (added / dt) * (1 - decay)
+    rates[base + 4] = rates[base + 4]! * decay + (refused / dt) * (1 - decay)
     rates[base + 1] = now
   }
 
   /**
-   * A peer's slot rose by `delta`: it admitted that much since its previous frame, i.e. within about one gossip
-   * delay, so the increase is spread over at most that long when folded into its rate.
+   * A peer's slot rose by `added` and its refusals by `refused`: it did that since its previous frame, i.e. within
+   * about one gossip delay, so the increases are spread over at most that long when folded into its rates.
    */
-  private notePeerIncrease(s: WindowSeries, idx: number, delta: number, now: number): void {
+  private notePeerIncrease(s: WindowSeries, idx: number, added: number, refused: number, now: number): void {
     if (!this.split) return
     const rates = this.ratesOf(s, now)
     rates[RATES_FREE_UNTIL] = 0
-    const base = RATES_NODES + 4 * idx
+    const base = RATES_NODES + RATES_STRIDE * idx
     const dt = now - rates[base + 1]!
-    rates[base + 2] = rates[base + 2]! + delta
+    rates[base + 2] = rates[base + 2]! + added
+    rates[base + 5] = rates[base + 5]! + refused
     const old = rates[base]!
     let rate: number
     if (dt <= 0) {
-      rate = old + delta / this.tau
+      rate = old + added / this.tau
+      rates[base + 4] = rates[base + 4]! + refused / this.tau
     } else {
       const spread = dt < this.gossipDelayMs ? dt : this.gossipDelayMs
-      rate = old * Math.exp(-dt / this.tau) + (delta / spread) * (1 - Math.exp(-spread / this.tau))
+      const decay = Math.exp(-dt / this.tau)
+      const gain = (1 - Math.exp(-spread / this.tau)) / spread
+      rate = old * decay + added * gain
+      rates[base + 4] = rates[base + 4]! * decay + refused * gain
       rates[base + 1] = now
     }
     rates[base] = rate
@@ -689,11 +882,35 @@ export class WindowCounters {
   }
 }
 
-function slotsOf(cells: number[], ids: string[]): Array<[string, number]> {
-  const out: Array<[string, number]> = []
+function peersHaveDemand(view: BudgetView): boolean {
+  for (let k = 1; k < view.count; k++) if (view.demanded[k]! > 0) return true
+  return false
+}
+
+/** What node index k admitted or was split-refused in the series' live cells (0: no demand seen this window or last). */
+function demandedIn(s: WindowSeries, k: number): number {
+  if (k >= s.cur.length) return 0
+  let n = s.cur[k]! + s.prev[k]!
+  if (s.curRefused !== null) n += s.curRefused[k]! + s.prevRefused![k]!
+  return n
+}
+
+function slotsOf(cells: number[], ids: string[]): StateEntry[3] {
+  const out: StateEntry[3] = []
   for (let i = 0; i < cells.length; i++) {
     const v = cells[i]!
     if (v > 0) out.push([ids[i]!, v])
+  }
+  return out
+}
+
+function slotsWithRefusals(cells: number[], refused: number[], ids: string[]): StateEntry[3] {
+  const out: StateEntry[3] = []
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i]!
+    const r = refused[i]!
+    if (r > 0) out.push([ids[i]!, v, r])
+    else if (v > 0) out.push([ids[i]!, v])
   }
   return out
 }

@@ -6,12 +6,24 @@
 // the hot path reads two numbers. When the window advances by one the arrays swap roles and the old one is zeroed,
 // so rolling over allocates nothing.
 //
+// `curRefused`/`prevRefused` are a second G-counter per cell, allocated only for keys that have been split-refused
+// somewhere: per node, the requests it refused only because its part of the budget was spent (demand it could not
+// serve while budget remained). Admissions plus these refusals are a node's demand, which weighs the split.
+//
 // `rates` (allocated when the split first needs it; doubles, so nothing in it is boxed) holds the split's per-key
-// numbers: a header, then four numbers per node index k starting at RATES_NODES + 4k:
+// numbers: a header, then RATES_STRIDE numbers per node index k starting at RATES_NODES + RATES_STRIDE * k:
 //   [base]     admission rate, per ms, as of [base + 1]
 //   [base + 1] when that rate was last updated
 //   [base + 2] k = 0: own admissions already folded into the rate; k > 0: total increase of k's slot seen so far
-//   [base + 3] k > 0: the cap on [base + 2] this node modelled for k at its last split (its claim)
+//   [base + 3] k = 0: own split refusals ever; k > 0: the cap on [base + 2] this node modelled for k at its last
+//              split (its claim)
+//   [base + 4] refusal rate (split refusals), per ms, as of [base + 1]
+//   [base + 5] k = 0: own refusals already folded into the rate; k > 0: total increase of k's refusals seen so far
+//   [base + 6] k = 0: the claim this node last put in a delta (-1: none since the key was free); k > 0: the claim k
+//              last announced (what it may still admit of its part)
+//   [base + 7] k > 0: the window of that announcement (-Infinity: none); [base + 8] its version there (k's count +
+//              refusals in that window)
+// The per-series fields below stay few because a node holds up to a million series; only split keys have `rates`.
 
 /** rates[RATES_SINCE]: when the rates started observing (see the warm-up correction in WindowCounters). */
 export const RATES_SINCE = 0
@@ -26,6 +38,8 @@ export const RATES_CLAIMS_AT = 3
  */
 export const RATES_PEER_SUM = 4
 export const RATES_NODES = 5
+/** Numbers per node in `rates`. */
+export const RATES_STRIDE = 9
 
 export const DIRTY_CURRENT = 1
 export const DIRTY_PREVIOUS = 2
@@ -48,6 +62,9 @@ export class WindowSeries {
   removed = false
   /** Own admissions ever added to this series (monotonic; feeds the own rate). */
   ownAdds = 0
+  /** Split refusals per node of the `cur` and `prev` cells; null until the key has any. */
+  curRefused: number[] | null = null
+  prevRefused: number[] | null = null
   rates: number[] | null = null
   /** When the current allotment was granted; -1 when the key is not tight. */
   grantAt = -1
@@ -77,6 +94,12 @@ export class WindowSeries {
       recycled.fill(0)
       this.prev = this.cur
       this.cur = recycled
+      if (this.curRefused !== null) {
+        const refused = this.prevRefused!
+        refused.fill(0)
+        this.prevRefused = this.curRefused
+        this.curRefused = refused
+      }
       this.prevSum = this.curSum
       this.curSum = 0
       this.dirty = (this.dirty & DIRTY_CURRENT) === 0 ? 0 : DIRTY_PREVIOUS
@@ -85,6 +108,10 @@ export class WindowSeries {
       if (this.prevSum > 0) died++
       this.cur.fill(0)
       this.prev.fill(0)
+      if (this.curRefused !== null) {
+        this.curRefused.fill(0)
+        this.prevRefused!.fill(0)
+      }
       this.curSum = 0
       this.prevSum = 0
       this.dirty = 0
@@ -109,6 +136,17 @@ export class WindowSeries {
     const length = size > idx ? size : idx + 1
     this.cur = grown(this.cur, length)
     this.prev = grown(this.prev, length)
+    if (this.curRefused !== null) {
+      this.curRefused = grown(this.curRefused, length)
+      this.prevRefused = grown(this.prevRefused!, length)
+    }
+  }
+
+  /** The refusal cells, allocated (as long as the count cells) on first use. */
+  refusedCells(): void {
+    if (this.curRefused !== null) return
+    this.curRefused = grown([0], this.cur.length)
+    this.prevRefused = grown([0], this.prev.length)
   }
 }
 

@@ -111,6 +111,74 @@ describe('codec round trips', () => {
   })
 })
 
+describe('version 2: split refusals and claims', () => {
+  const refusedEntry: fc.Arbitrary<DeltaEntry> = fc.oneof(
+    fc.tuple(key, windowMs, window, count),
+    fc.tuple(key, windowMs, window, count, fc.integer({ min: 1, max: 2 ** 40 })),
+    fc.tuple(key, windowMs, window, count, fc.nat(), count),
+  )
+
+  it('delta entries with refusals and claims round-trip', () => {
+    fc.assert(
+      fc.property(fc.array(refusedEntry, { maxLength: 30 }), (entries) => {
+        // A claim always travels with its refusals, 0 included; refusals alone only when there are some.
+        const expected = entries.map((e) => (e.length === 6 ? e : e.length === 5 && e[4]! > 0 ? e : (e.slice(0, 4) as DeltaEntry)))
+        expect(sortDelta(decodeDelta(encodeDelta(entries)))).toEqual(sortDelta(expected))
+      }),
+    )
+  })
+
+  it('state slots with refusals round-trip', () => {
+    const slot = fc.oneof(fc.tuple(nodeIdArb, count), fc.tuple(nodeIdArb, count, fc.integer({ min: 1, max: 1000 })))
+    const entry: fc.Arbitrary<StateEntry> = fc.tuple(key, windowMs, window, fc.uniqueArray(slot, { selector: (s) => s[0], maxLength: 4 }))
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { selector: (e) => `${e[0]}|${e[1]}|${e[2]}`, maxLength: 20 }), (entries) => {
+        expect(sortState(decodeState(encodeState(entries)))).toEqual(sortState(entries))
+      }),
+    )
+  })
+
+  it('frames without refusals or claims stay version 1, byte for byte', () => {
+    const entries: DeltaEntry[] = [['ip=1.2.3.4', 60_000, 28_333_334, 17]]
+    expect(encodeDelta(entries)).toEqual(raw.pack([1, [60_000, 28_333_334, 'ip=1.2.3.4', 17]]))
+    expect(encodeDelta([['k', 1000, 5, 3, 0]])[1]).toBe(1)
+    expect(encodeDelta([['k', 1000, 5, 3, 2]])[1]).toBe(2)
+    expect(encodeState([['k', 1000, 5, [['n', 3]]]])[1]).toBe(1)
+    expect(encodeState([['k', 1000, 5, [['n', 3, 1]]]])[1]).toBe(2)
+  })
+
+  it('encodeDeltaFrames keeps frames of entries with claims under the limits', () => {
+    const limits: CodecLimits = { maxBytes: 1000, maxEntries: 25, maxKeyBytes: 64, maxSlots: 8 }
+    const delta: DeltaEntry[] = Array.from({ length: 300 }, (_, i) => [`ip=192.168.${i >> 8}.${i & 255}`, 60_000, 7 + (i % 3), 2 ** 40 + i, 2 ** 40, 2 ** 40])
+    const frames = encodeDeltaFrames(delta, limits)
+    const back = frames.flatMap((f) => {
+      expect(f.length).toBeLessThanOrEqual(limits.maxBytes)
+      return decodeDelta(f, limits)
+    })
+    expect(sortDelta(back)).toEqual(sortDelta(delta))
+  })
+
+  const badV2: Array<[string, (b: Uint8Array) => unknown, unknown]> = [
+    ['a pair in a version 1 delta', (b) => decodeDelta(b), [1, [1000, 0, 'k', [1, 2]]]],
+    ['a pair in a version 1 state', (b) => decodeState(b), [1, ['n'], [1000, 0, 'k', [0, [1, 2]]]]],
+    ['a one-element value', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1]]]],
+    ['a four-element value', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 2, 3, 4]]]],
+    ['refused 0 in a pair', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 0]]]],
+    ['refused negative', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, -1]]]],
+    ['refused fractional', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 1.5]]]],
+    ['claim negative', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 0, -1]]]],
+    ['claim a string', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 0, '1']]]],
+    ['claim beyond 2^53', (b) => decodeDelta(b), [2, [1000, 0, 'k', [1, 0, 2 ** 60]]]],
+    ['a claim in a state slot', (b) => decodeState(b), [2, ['n'], [1000, 0, 'k', [0, [1, 1, 1]]]]],
+    ['rules frames have no version 2', (b) => decodeLww(b), [2, ['r', 1, 1, 0, 'n']]],
+  ]
+  for (const [name, decode, frame] of badV2) {
+    it(`rejects ${name}`, () => {
+      codecError(() => decode(pack(frame)))
+    })
+  }
+})
+
 describe('codec limits (each one enforced)', () => {
   const small: CodecLimits = { maxBytes: 200, maxEntries: 3, maxKeyBytes: 8, maxSlots: 2 }
 
@@ -193,7 +261,7 @@ describe('codec rejects malformed frames with CodecError', () => {
   const badDeltas: Array<[string, unknown]> = [
     ['not an array', { a: 1 }],
     ['empty frame', []],
-    ['unknown version', [2, [1000, 0, 'k', 1]]],
+    ['unknown version', [3, [1000, 0, 'k', 1]]],
     ['version missing', [[1000, 0, 'k', 1]]],
     ['group not an array', [1, 'group']],
     ['group without window', [1, [1000]]],
@@ -310,7 +378,7 @@ describe('codec rejects malformed frames with CodecError', () => {
 
   it('mutated valid frames: only CodecError or a fully valid result', () => {
     const base = [
-      encodeDelta([['ip=1.2.3.4', 60_000, 28_333_334, 17], ['path=/items/*', 1000, 1_700_000_000, 3]]),
+      encodeDelta([['ip=1.2.3.4', 60_000, 28_333_334, 17, 2, 1], ['path=/items/*', 1000, 1_700_000_000, 3]]),
       encodeState([['ip=1.2.3.4', 60_000, 28_333_334, [['12D3KooWA', 4], ['12D3KooWB', 9]]]]),
       encodeLww([{ key: 'r1', value: { limit: 10, per: 'minute' }, stamp: { wall: 1_700_000_000_000, counter: 2, node: 'n' } }]),
     ]

@@ -238,7 +238,48 @@ describe('WindowCounters bounds', () => {
     expect(() => new WindowCounters({ self: '' })).toThrow(CounterArgumentError)
     expect(() => new WindowCounters({ self: 'x', maxKeys: 0 })).toThrow(CounterArgumentError)
     expect(() => new WindowCounters({ self: 'x', gossipDelayMs: -1 })).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: 'x', urgentFlushWithin: -1 })).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: 'x', urgentFlushWithin: Number.NaN })).toThrow(CounterArgumentError)
+    expect(() => new WindowCounters({ self: 'x', urgentLagMs: Infinity })).toThrow(CounterArgumentError)
     expect(c.size).toBe(0)
+  })
+})
+
+describe('WindowCounters.snapshotPages', () => {
+  it('yields the cells of snapshot() in pages that end after the key reaching the size', () => {
+    const c = new WindowCounters({ self: 'me' })
+    for (let i = 0; i < 50; i++) {
+      c.add(`k${i}`, W, T0 + 1)
+      c.add(`k${i}`, 3 * W, T0 + 1) // two series of one key: their cells stay in one page
+    }
+    c.add('k0', W, T0 + W + 1) // k0 of W has a current and a previous cell
+    const now = T0 + W + 2
+    const pages = [...c.snapshotPages(now, 7)]
+    expect(pages.flat()).toEqual(c.snapshot(now))
+    for (const page of pages.slice(0, -1)) expect(page.length).toBeGreaterThanOrEqual(7)
+    for (const page of pages) expect(page.length).toBeLessThanOrEqual(7 + 2)
+    for (const page of pages) {
+      const keys = new Set(page.map((e) => e[0]))
+      for (const other of pages) if (other !== page) for (const e of other) expect(keys.has(e[0])).toBe(false)
+    }
+    expect(() => c.snapshotPages(now, 0).next()).toThrow(CounterArgumentError)
+  })
+
+  it('survives keys added and evicted between pages, and never yields a cell twice', () => {
+    const c = new WindowCounters({ self: 'me', maxKeys: 40 })
+    for (let i = 0; i < 40; i++) c.add(`old${i}`, W, T0 + 1)
+    const seen: string[] = []
+    let step = 0
+    for (const page of c.snapshotPages(T0 + 2, 5)) {
+      for (const e of page) seen.push(e[0])
+      // Between pages, new keys arrive and push the least recently used old keys out.
+      for (let j = 0; j < 3; j++) c.add(`new${step}-${j}`, W, T0 + 2)
+      step++
+    }
+    expect(new Set(seen).size).toBe(seen.length)
+    // Every key still held at the end, that was there from the start, was in the snapshot.
+    for (const [key] of c.snapshot(T0 + 2)) if (key.startsWith('old')) expect(seen).toContain(key)
+    expect(seen.some((k) => k.startsWith('old'))).toBe(true)
   })
 })
 
@@ -248,7 +289,8 @@ describe('WindowCounters with peers (budget split)', () => {
 
   function cluster(n: number): WindowCounters[] {
     const ids = Array.from({ length: n }, (_, i) => `node-${i}`)
-    const nodes = ids.map((self) => new WindowCounters({ self, gossipDelayMs: 40 }))
+    // These nodes exchange deltas only when a test says so: they do not flush near the limit either.
+    const nodes = ids.map((self) => new WindowCounters({ self, gossipDelayMs: 40, urgentFlushWithin: 0 }))
     for (const a of nodes) for (const id of ids) if (id !== a.self) a.peerHeard(id, T)
     return nodes
   }
@@ -359,5 +401,115 @@ describe('WindowCounters with peers (budget split)', () => {
       }
     }
     expect(n).toBe(10)
+  })
+})
+
+describe('WindowCounters: demand and claims near the limit', () => {
+  const MIN = 60_000
+  const T = Math.ceil(T0 / MIN) * MIN + 5000
+  const w = T / MIN - (T % MIN) / MIN
+
+  /** `n` nodes that have heard each other at T; `urgent` as the node flushes (32) or not at all (0). */
+  function cluster(n: number, urgent: number): WindowCounters[] {
+    const ids = Array.from({ length: n }, (_, i) => `node-${i}`)
+    const nodes = ids.map((self) => new WindowCounters({ self, gossipDelayMs: 40, urgentFlushWithin: urgent, urgentLagMs: 3 }))
+    for (const a of nodes) for (const id of ids) if (id !== a.self) a.peerHeard(id, T)
+    return nodes
+  }
+  /** Delivers every node's pending delta to every other node at `now`, as an urgent flush or a tick would. */
+  function gossip(nodes: WindowCounters[], now: number): void {
+    const deltas = nodes.map((n) => decodeDelta(encodeDelta(n.takeDelta())))
+    nodes.forEach((to, i) => {
+      nodes.forEach((from, j) => {
+        if (i === j) return
+        to.peerHeard(from.self, now)
+        to.mergeDelta(from.self, deltas[j]!, now)
+      })
+    })
+  }
+  function request(n: WindowCounters, limit: number, now: number): boolean {
+    const ok = n.check('k', limit, MIN, now).allowed
+    if (ok) n.add('k', MIN, now)
+    return ok
+  }
+
+  it('split refusals are counted, sent with the count, and merged per node as a G-counter (snapshots too)', () => {
+    const [a, b] = cluster(2, 0) as [WindowCounters, WindowCounters]
+    // 10/min on 2 nodes: 5 each; a's sixth and seventh requests are split refusals (the key still has budget).
+    for (let i = 0; i < 7; i++) request(a, 10, T + 1)
+    const delta = a.takeDelta()
+    expect(delta).toEqual([['k', MIN, w, 5, 2, 0]])
+    b.peerHeard(a.self, T + 2)
+    b.mergeDelta(a.self, delta, T + 2)
+    b.mergeDelta(a.self, [['k', MIN, w, 5, 1]], T + 2) // an older value changes nothing
+    const cell = b.snapshot(T + 2)
+    expect(cell).toEqual([['k', MIN, w, [['node-0', 5, 2]]]])
+    // A restarted a recovers its refusals with its count from b's snapshot.
+    const restarted = new WindowCounters({ self: 'node-0' })
+    restarted.mergeSnapshot(decodeState(encodeState(cell)), T + 3)
+    expect(restarted.snapshot(T + 3)).toEqual(cell)
+  })
+
+  it("a node whose requests were all refused gets a part of the budget (regression: shares by admissions starved it while the busy node's rate decayed)", () => {
+    const [busy, idle] = cluster(2, 0) as [WindowCounters, WindowCounters]
+    let t = T
+    // busy admits 4 of a 10/min limit in quick succession; idle sees it.
+    for (let i = 0; i < 4; i++) request(busy, 10, (t += 1))
+    gossip([busy, idle], (t += 5))
+    // idle's client arrives: refused at first (its share of what is left is small), but its refusals are demand,
+    // gossiped, and within a few gossip rounds it admits although busy's admission rate is still far above 0.
+    let admitted = 0
+    for (let round = 0; round < 10 && admitted === 0; round++) {
+      t += 20
+      if (request(idle, 10, t)) admitted++
+      gossip([busy, idle], t)
+    }
+    expect(admitted).toBe(1)
+  })
+
+  it('near the limit, peers reserve exactly the claim announced with the deltas, and an older announcement never wins', () => {
+    const [a, b] = cluster(2, 32) as [WindowCounters, WindowCounters]
+    // a splits 5/min and takes one unit (near the limit a split gives one unit at a time), keeping nothing back.
+    expect(request(a, 5, T + 1)).toBe(true)
+    const first = a.takeDelta()
+    expect(first).toEqual([['k', MIN, w, 1, 0, 0]])
+    b.peerHeard(a.self, T + 2)
+    b.mergeDelta(a.self, first, T + 2)
+    // With a holding nothing, b may use every remaining unit, one split after another.
+    let t = T + 2
+    let got = 0
+    for (let i = 0; i < 10; i++) {
+      t += 4 // more than urgentLagMs between splits
+      if (request(b, 5, t)) got++
+    }
+    expect(got).toBe(4)
+    // An announcement overtaken by a newer one (lower count + refusals) is ignored: c keeps believing claim 0, so
+    // 3 of 5 are left and c admits (had it believed the claim of 3, nothing would be left for it).
+    const c = cluster(2, 32)[1]!
+    c.mergeDelta('node-0', [['k', MIN, w, 2, 0, 0]], T + 1)
+    c.mergeDelta('node-0', [['k', MIN, w, 1, 0, 3]], T + 1)
+    expect(request(c, 5, T + 5)).toBe(true)
+    expect(request(c, 5, T + 9)).toBe(true)
+  })
+
+  it('near the limit a node splits again only once urgentLagMs has passed: a burst in one event-loop turn takes one unit', () => {
+    const nodes = cluster(3, 32)
+    // Every node gets a burst of 20 requests at the same instant (one turn, no flush in between): each takes its
+    // one unit, and nobody takes the others' parts one split after another.
+    const admitted = nodes.map((n) => {
+      let ok = 0
+      for (let i = 0; i < 20; i++) if (request(n, 10, T + 1)) ok++
+      return ok
+    })
+    expect(admitted).toEqual([1, 1, 1])
+    // After the flushes arrive and the lag has passed, they go on and the total never passes the limit.
+    let t = T + 1
+    let total = 3
+    for (let round = 0; round < 20; round++) {
+      gossip(nodes, (t += 1))
+      t += 4
+      for (const n of nodes) for (let i = 0; i < 5; i++) if (request(n, 10, t)) total++
+    }
+    expect(total).toBe(10)
   })
 })

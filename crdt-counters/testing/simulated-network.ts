@@ -47,7 +47,23 @@ export interface BurstTraffic {
   key?: string
 }
 
-export type Traffic = RateTraffic | BurstTraffic
+/**
+ * One client sending `count` requests one at a time starting at `at`: request i goes to node
+ * `nodes[i % nodes.length]` (round robin over the nodes, or pinned to one). Sequential: the next request goes out
+ * `everyMs` after an admitted one (the response came back from the upstream) and `afterRejectMs` (default everyMs)
+ * after a rejected one (a 429 is answered at once).
+ */
+export interface SequenceTraffic {
+  kind: 'sequence'
+  nodes: number[]
+  count: number
+  at: number
+  everyMs: number
+  afterRejectMs?: number
+  key?: string
+}
+
+export type Traffic = RateTraffic | BurstTraffic | SequenceTraffic
 
 /** Links between the groups are cut from `from` until `to` (ms after the start); nodes absent from every group keep all links. */
 export interface Partition {
@@ -84,7 +100,16 @@ export interface SimulationOptions {
    */
   heartbeats?: 'every-tick' | 'when-idle'
   partitions?: Partition[]
-  /** A rejection is counted as false when the true cluster estimate is below this fraction of the limit. */
+  /**
+   * Models the node's urgent flush: an admission that leaves a key with at most this many requests remaining (its
+   * check's `remaining` before the request, as node/limiter-with-stats.ts tests it) makes the node send its deltas
+   * right away instead of at its next tick (the node does it at the end of the event-loop turn). Default 0: off.
+   */
+  urgentFlushWithin?: number
+  /**
+   * A rejection is counted as false when the true cluster estimate plus the request is at most this fraction of the
+   * limit (1: every rejection that a single exact limiter would have admitted).
+   */
   falseRejectBelow?: number
   counters?: Partial<WindowCountersOptions>
 }
@@ -109,8 +134,10 @@ export interface SimulationReport {
   referenceTotal: number
   demandTotal: number
   admittedByNode: number[]
-  /** Rejections while the true cluster-wide estimate was below falseRejectBelow * limit. */
+  /** Rejections while the true cluster-wide estimate plus the request was at most falseRejectBelow * limit. */
   falseRejections: number
+  /** Lowest true cluster-wide estimate at which a false rejection happened (Infinity when none). */
+  firstFalseRejectionAt: number
   /** Bytes of encoded frames sent per node per second (deltas, heartbeats and snapshots), mean over nodes. */
   gossipBytesPerNodePerSec: number
   framesSent: number
@@ -124,6 +151,7 @@ type SimEvent =
   | { t: 'tick'; node: number }
   | { t: 'deliver'; from: number; to: number; bytes: Uint8Array; kind: FrameKind }
   | { t: 'antiEntropy' }
+  | { t: 'flush'; node: number }
 
 export function nodeId(i: number): string {
   // Shaped like a libp2p peer id (52 chars) so frame sizes are realistic.
@@ -154,6 +182,9 @@ export class SimulatedNetwork {
   private readonly stats = new Map<string, WindowReport>()
   private readonly admittedByNode: number[]
   private falseRejections = 0
+  private firstFalseRejectionAt = Infinity
+  /** Per node: an urgent flush is already queued for the current time. */
+  private readonly flushQueued: boolean[]
   private readonly trafficLeft: number[]
 
   constructor(options: SimulationOptions) {
@@ -177,6 +208,7 @@ export class SimulatedNetwork {
       antiEntropyEveryMs: options.antiEntropyEveryMs ?? 0,
       heartbeats: options.heartbeats ?? 'every-tick',
       partitions: options.partitions ?? [],
+      urgentFlushWithin: options.urgentFlushWithin ?? 0,
       falseRejectBelow: options.falseRejectBelow ?? 0.5,
     }
     const first = options.rules[0]
@@ -190,6 +222,9 @@ export class SimulatedNetwork {
     this.nodes = this.ids.map(
       (self) =>
         new WindowCounters({
+          // The nodes flush as this network does, and an urgent delta arrives after the latency plus the jitter.
+          urgentFlushWithin: this.opts.urgentFlushWithin,
+          urgentLagMs: this.opts.latencyMs + this.opts.jitterMs,
           ...options.counters,
           self,
           gossipDelayMs: this.opts.gossipDelayMs,
@@ -203,7 +238,8 @@ export class SimulatedNetwork {
     this.lastSent = Array.from({ length: n }, () => new Array<number>(n).fill(this.startMs))
     this.bytesSent = new Array<number>(n).fill(0)
     this.admittedByNode = new Array<number>(n).fill(0)
-    this.trafficLeft = options.traffic.map((t) => (t.kind === 'burst' ? t.count : Infinity))
+    this.flushQueued = new Array<boolean>(n).fill(false)
+    this.trafficLeft = options.traffic.map((t) => (t.kind === 'rate' ? Infinity : t.count))
     // Nodes start connected: every node has heard every other once, as after the initial anti-entropy.
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
@@ -248,6 +284,10 @@ export class SimulatedNetwork {
         case 'tick':
           this.tick(ev.node)
           break
+        case 'flush':
+          this.flushQueued[ev.node] = false
+          this.flush(ev.node)
+          break
         case 'deliver':
           this.deliver(ev.from, ev.to, ev.bytes, ev.kind)
           break
@@ -281,7 +321,7 @@ export class SimulatedNetwork {
   }
 
   private scheduleFirst(t: Traffic, i: number): void {
-    if (t.kind === 'burst') {
+    if (t.kind === 'burst' || t.kind === 'sequence') {
       if (t.count > 0) this.queue.push(this.startMs + t.at, { t: 'request', traffic: i })
       return
     }
@@ -300,7 +340,8 @@ export class SimulatedNetwork {
     const pick = t.kind === 'rate' && t.keys !== undefined && t.keys.length > 0 ? t.keys[this.rng.int(t.keys.length)] : t.key
     const rule = pick === undefined ? this.opts.rules[0]! : this.rules.get(pick)
     if (rule === undefined) throw new Error(`traffic ${i} hits ${pick}, which is not a rule key`)
-    const node = this.nodes[t.node]!
+    const at = t.kind === 'sequence' ? t.nodes[(t.count - this.trafficLeft[i]!) % t.nodes.length]! : t.node
+    const node = this.nodes[at]!
     const now = this.now
     const res = node.check(rule.key, rule.limit, rule.windowMs, now)
     const w = Math.floor(now / rule.windowMs)
@@ -310,9 +351,18 @@ export class SimulatedNetwork {
       node.add(rule.key, rule.windowMs, now)
       this.truth.add(rule.key, rule.windowMs, now)
       stat.admitted++
-      this.admittedByNode[t.node]!++
-    } else if (this.truth.estimate(rule.key, rule.windowMs, now) + 1 <= this.opts.falseRejectBelow * rule.limit) {
-      this.falseRejections++
+      this.admittedByNode[at]!++
+      if (res.remaining <= this.opts.urgentFlushWithin && !this.flushQueued[at]) {
+        // After this event, at the same virtual time: the end of the event-loop turn.
+        this.flushQueued[at] = true
+        this.queue.push(now, { t: 'flush', node: at })
+      }
+    } else {
+      const truth = this.truth.estimate(rule.key, rule.windowMs, now)
+      if (truth + 1 <= this.opts.falseRejectBelow * rule.limit) {
+        this.falseRejections++
+        if (truth < this.firstFalseRejectionAt) this.firstFalseRejectionAt = truth
+      }
     }
     if (this.reference.check(rule.key, rule.limit, rule.windowMs, now).allowed) {
       this.reference.add(rule.key, rule.windowMs, now)
@@ -322,6 +372,10 @@ export class SimulatedNetwork {
     if (t.kind === 'burst') {
       const left = --this.trafficLeft[i]!
       if (left > 0) this.queue.push(now + t.spreadMs / t.count, { t: 'request', traffic: i })
+    } else if (t.kind === 'sequence') {
+      const left = --this.trafficLeft[i]!
+      const gap = res.allowed ? t.everyMs : (t.afterRejectMs ?? t.everyMs)
+      if (left > 0) this.queue.push(now + gap, { t: 'request', traffic: i })
     } else {
       const next = now + this.gap(t)
       if (next < this.startMs + t.to) this.queue.push(next, { t: 'request', traffic: i })
@@ -336,6 +390,15 @@ export class SimulatedNetwork {
       this.stats.set(id, s)
     }
     return s
+  }
+
+  /** An urgent flush: the node's pending deltas go to every peer now (nothing when it has none). */
+  private flush(a: number): void {
+    const frames = encodeDeltaFrames(this.nodes[a]!.takeDelta())
+    for (let b = 0; b < this.opts.nodes; b++) {
+      if (b === a) continue
+      for (const f of frames) this.send(a, b, f, 'delta')
+    }
   }
 
   private tick(a: number): void {
@@ -424,6 +487,7 @@ export class SimulatedNetwork {
       demandTotal: demand,
       admittedByNode: [...this.admittedByNode],
       falseRejections: this.falseRejections,
+      firstFalseRejectionAt: this.firstFalseRejectionAt,
       gossipBytesPerNodePerSec: elapsedMs > 0 ? bytes / this.opts.nodes / (elapsedMs / 1000) : 0,
       framesSent: this.framesSent,
       framesDropped: this.framesDropped,

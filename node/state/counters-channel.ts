@@ -6,10 +6,10 @@
 // decodes under the receiver's limits (the node's codecLimits, whose maxBytes is gossip.maxFrameBytes) and fits in
 // a gossip frame with its envelope. Each frame is applied on its own as it arrives, so snapshot parts are kept to
 // SNAPSHOT_PART_ENTRIES cells: decoding and merging one part is a stretch of the receiver's event loop during which
-// its proxy waits. The snapshot's cells are taken at once (WindowCounters.snapshot has no paged form) but encoded
-// lazily, one part per step of a generator, as the gossip layer pulls them: encoding a 20 MB state in one go is
-// ~0.8–0.9 s of CPU that would stall the sender on top of taking the cells (~1.1–1.4 s), and a node silent for
-// 2 × suspectAfterMs is declared down by its peers. Peers being heard (for the budget split) is reported by the
+// its proxy waits. The sender takes the cells a page at a time (WindowCounters.snapshotPages) and encodes each page
+// as the gossip layer pulls it: taking the cells of a 20 MB state in one go is ~1.1–1.4 s of CPU and encoding them
+// ~0.8–0.9 s more, a stall of the sender's proxy, and a node silent for 2 × suspectAfterMs is declared down by its
+// peers. Peers being heard (for the budget split) is reported by the
 // gossip layer for every frame (GossipInit.onHeard), not here.
 import {
   decodeDelta,
@@ -52,16 +52,14 @@ export function countersChannel(
     applyDelta(from, payload, now) {
       counters.mergeDelta(from, decodeDelta(payload, limits), now)
     },
-    snapshot: (now) => stateParts(counters.snapshot(now), snapshotParts),
+    snapshot: (now) => stateParts(counters.snapshotPages(now, snapshotParts.maxEntries), snapshotParts),
     applySnapshot(_from, payload, now) {
       counters.mergeSnapshot(decodeState(payload, limits), now)
     },
   }
 }
 
-/** The state frames of `entries`, encoded one slice of limits.maxEntries cells per step. */
-function* stateParts(entries: StateEntry[], limits: CodecLimits): Generator<Uint8Array> {
-  for (let start = 0; start < entries.length; start += limits.maxEntries) {
-    yield* encodeStateFrames(entries.slice(start, start + limits.maxEntries), limits)
-  }
+/** The state frames of each page of cells, encoded as the page is taken. */
+function* stateParts(pages: Iterable<StateEntry[]>, limits: CodecLimits): Generator<Uint8Array> {
+  for (const page of pages) yield* encodeStateFrames(page, limits)
 }
