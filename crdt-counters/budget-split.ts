@@ -103,6 +103,12 @@ export interface BudgetView {
   gossipDelayMs: number
   /** Peers send this key's admissions and claims at once (it is within their urgent-flush distance of its limit). */
   urgent: boolean
+  /**
+   * Urgent, this node's first split of the key in this window, and no peer has shown demand or announced a part in
+   * it: every peer may be making its first split right now with as little news as this node, so the units are split
+   * equally (the remainder by node id), which every node computes alike whatever it has seen of its own demand.
+   */
+  cold: boolean
   count: number
   ids: string[]
   /** Admissions per millisecond, decayed to `now`. */
@@ -147,6 +153,7 @@ export function createBudgetView(): BudgetView {
     windowMs: 1,
     gossipDelayMs: 0,
     urgent: false,
+    cold: false,
     count: 0,
     ids: [],
     rates: [],
@@ -202,7 +209,7 @@ export function decideBudget(view: BudgetView, policy: Readonly<SplitPolicy>, ou
   if (!out.tight) return out
   const units = out.remaining > 0 ? Math.floor(out.remaining + policy.unitRounding) : 0
   apportion(view, units, policy, out.allotments)
-  if (view.urgent && out.allotments[0] === 0 && units > 0 && units >= waitingNodes(view) + (waiting(view, 0) ? 0 : 1)) {
+  if (view.urgent && !view.cold && out.allotments[0] === 0 && units > 0 && units >= waitingNodes(view) + (waiting(view, 0) ? 0 : 1)) {
     out.allotments[0] = 1
   }
   return out
@@ -243,8 +250,17 @@ function waitingNodes(view: BudgetView): number {
  */
 export function apportion(view: BudgetView, budget: number, policy: Readonly<SplitPolicy>, allotments: number[]): void {
   const count = view.count
-  const demanding = waitingNodes(view)
   orderIds = view.ids
+  if (view.cold) {
+    // Equal parts; the remainder one each to the first nodes by id.
+    order.length = count
+    for (let k = 0; k < count; k++) order[k] = k
+    order.sort((a, b) => (orderIds[a]! < orderIds[b]! ? -1 : orderIds[a]! > orderIds[b]! ? 1 : 0))
+    const whole = Math.floor(budget / count)
+    for (let i = 0; i < count; i++) allotments[order[i]!] = whole + (i < budget - whole * count ? 1 : 0)
+    return
+  }
+  const demanding = waitingNodes(view)
   if (budget > 0 && budget < demanding) {
     // Fewer units than nodes waiting for one: one each to the first in demand order.
     let top = 0

@@ -125,7 +125,7 @@ export class WindowCounters {
   private readonly split: boolean
   private readonly policy: Readonly<SplitPolicy>
   private readonly urgentFlushWithin: number
-  private readonly urgentLagMs: number
+  private urgentLagMs: number
   private readonly tau: number
   private readonly claimTtl: number
   /** How long a "free" decision is reused before the rates are looked at again. */
@@ -347,6 +347,16 @@ export class WindowCounters {
       }
       if (added > 0 || refusedMore > 0) this.notePeerIncrease(s, idx, added, refusedMore, now)
     }
+  }
+
+  /**
+   * Changes urgentLagMs while running. The node sets it from the gossip lag it measures, so that under load (frames
+   * taking longer than the default to arrive and be applied) a node near a limit waits that long before it splits
+   * again, instead of splitting on a view that has not caught up yet and over-admitting.
+   */
+  setUrgentLagMs(ms: number): void {
+    if (!(ms >= 0) || ms === Infinity) throw new CounterArgumentError(`urgentLagMs: ${ms} is not a finite number >= 0`)
+    this.urgentLagMs = ms
   }
 
   /** Every live cell with all its non-zero slots (anti-entropy). Cells that died by `now` are dropped first. */
@@ -701,7 +711,9 @@ export class WindowCounters {
     // a claim the peers must reserve, and its shrinking is only news for them at the next tick. Except when the
     // demand is all here (this node has some, no peer has any): then keep the whole part, so that a client that
     // stays on this node does not need a split, and a wait of urgentLagMs, per request.
-    if (view.urgent && s.allotment > 1 && (view.demanded[0] === 0 || peersHaveDemand(view))) s.allotment = 1
+    // A cold split (see BudgetView.cold) keeps its whole equal part: the peers may be taking theirs right now, and a
+    // second split before their announcements arrive would see their parts as free.
+    if (view.urgent && !view.cold && s.allotment > 1 && (view.demanded[0] === 0 || peersHaveDemand(view))) s.allotment = 1
     // A new part is news for the peers even when this request is not admitted (another rule may reject it).
     if (s.allotment !== rates[RATES_NODES + 6] && w === s.window) this.markDirty(s, DIRTY_CURRENT)
     rates[RATES_FREE_UNTIL] = 0
@@ -770,6 +782,9 @@ export class WindowCounters {
     view.claims[0] = 0
     view.urgent = limit - est <= this.urgentFlushWithin
     const claimsValid = now - rates[RATES_CLAIMS_AT]! <= this.claimTtl
+    // Cold: this node's first split of the key in this window, and (below) no peer has shown demand or announced
+    // a part, so every peer may be making its first split right now too.
+    let cold = view.urgent && (s.grantAt < 0 || Math.floor(s.grantAt / s.windowMs) !== s.window)
     for (let i = 0; i < live.length; i++) {
       const k = live[i]!
       const base = RATES_NODES + RATES_STRIDE * k
@@ -787,11 +802,13 @@ export class WindowCounters {
         // Near the limit the peers' own claims arrive with their admissions: reserve what each said it may still
         // admit in this window (nothing if it has not split the key in this window: it holds no part).
         view.claims[v] = rates[base + 7] === s.window ? rates[base + 6]! : 0
+        if (rates[base + 7] === s.window || view.demanded[v]! > 0) cold = false
       } else {
         const claim = rates[base + 3]! - rates[base + 2]!
         view.claims[v] = claimsValid && claim > 0 ? claim : 0
       }
     }
+    view.cold = cold && view.count > 1
     return view
   }
 

@@ -25,6 +25,7 @@ import { countersChannel } from './state/counters-channel.js'
 import { NodeStateStore } from './state/node-state-store.js'
 import { RuleBook } from './state/rule-book.js'
 import { NodeStats } from './stats/index.js'
+import { UrgentLagTracker } from './urgent-lag.js'
 import { VERSION } from './version.js'
 
 export interface MeliNodeOptions {
@@ -96,10 +97,11 @@ export class MeliNode {
     const state = NodeStateStore.open(node.dataDir)
     const cleanup: Array<() => Promise<void> | void> = [() => state.close()]
     try {
+      const gossipDelayMs = config.cluster.gossip.intervalMs * 2
       const counters = new WindowCounters({
         self: peerId,
         // An admission here reaches the peers after at most one push interval plus the transfer.
-        gossipDelayMs: config.cluster.gossip.intervalMs * 2,
+        gossipDelayMs,
       })
       counters.mergeSnapshot(state.loadOwn(peerId, now()), now())
 
@@ -151,6 +153,10 @@ export class MeliNode {
         now,
         onHeard: (peer, heardAt) => counters.peerHeard(peer, heardAt),
       })
+      // Near a limit a node splits the rest again once its peers' flushed deltas have had time to arrive
+      // (crdt-counters' urgentLagMs); how long that is depends on the load, so it follows the measured gossip lag.
+      const urgentLag = new UrgentLagTracker(() => gossip.members(), gossipDelayMs, (ms) => counters.setUrgentLagMs(ms))
+      cleanup.push(() => urgentLag.stop())
       gossip.on('member', (m) => {
         if (share !== null) {
           const up = gossip.members().filter((x) => x.state === 'self' || x.state === 'up' || x.state === 'syncing').length

@@ -79,6 +79,8 @@ describe('three nodes, one limiter', () => {
     await startOfFreshWindow(60_000, 5_000)
     const statuses = await spread(cluster, [0, 1, 2], 90, (i) => `/items/MLA${i}`, () => '127.0.0.7', 30)
     const ok = admitted(statuses)
+    const perNode = [0, 1, 2].map((n) => statuses.filter((s, i) => i % 3 === n && s === 200).length)
+    console.log(`10/minute hammered on n1 n2 n3: admitted ${perNode.join(' + ')} = ${ok}; in request order: ${statuses.map((s, i) => (s === 200 ? `n${(i % 3) + 1}` : '')).filter(Boolean).join(' ')}`)
     expect(ok).toBeGreaterThanOrEqual(9)
     expect(ok).toBeLessThanOrEqual(11)
   })
