@@ -29,8 +29,8 @@
 //     weights (admission rate + refusal rate + a floor: floorShare * (largest weight) / nodes + the key's fair rate),
 //     ties broken by node id, so that with equal views every node computes the same integer allotments.
 //   - With fewer units than waiting nodes, one each goes to the first waiting nodes in this order: demand rate, in
-//     classes of a factor of 4 below the busiest node's (a hot node first, near-equal ones alike); then, when
-//     urgent, fewest admissions in the live cells; then node id. A client that sends its requests to the nodes in turn finds the
+//     classes of a factor of 4 below the busiest node's (a hot node first, near-equal ones alike), or, when urgent,
+//     fewest admissions in the live cells (rates differ between views, counts agree); then node id. A client that sends its requests to the nodes in turn finds the
 //     unit on a node it has not visited yet this round. Never by the latest refusal: the client, refused by one
 //     node, asks the next, and a unit given to the node that refused last would chase it forever. Nor by admission
 //     times: each node sees its own at once and its peers' a latency later, so the views would disagree on near
@@ -275,7 +275,9 @@ export function apportion(view: BudgetView, budget: number, policy: Readonly<Spl
       const d = view.rates[k]! + (view.refusals[k] ?? 0)
       // Demand within a factor of 4 of the busiest is one class (a count of at most 2^40 cannot outweigh a class).
       const tier = d > 0 ? Math.floor(Math.log2(top / d) / 2) : 64
-      keys[k] = -tier * 2 ** 40 - (view.urgent ? (view.admitted[k] ?? 0) : 0)
+      // Urgent: by counts alone (every view agrees on them within the latency; rates do not: a node's own rate is
+      // fresh in its view and a tick old in its peers', and a restarted node knows no rate at all).
+      keys[k] = view.urgent ? -(view.admitted[k] ?? 0) : -tier * 2 ** 40
       order.push(k)
     }
     order.sort(byKeyThenId)

@@ -88,13 +88,29 @@ describe('three nodes, one limiter', () => {
   it('kill -9 a node mid-test and restart it: it resyncs, and the total stays within 290–303 of a 300/minute limit', async () => {
     await startOfFreshWindow(60_000, 30_000)
     const address = (i: number) => `127.0.6.${(i % 9) + 1}`
+    // Each node's view of the count after each phase, printed with the totals (what to look at when this fails).
+    const views: string[] = []
+    const estimates = async (phase: string, nodes: number[]) => {
+      const seen = await Promise.all(
+        nodes.map(async (n) => {
+          const res = await fetch(`${cluster.nodes[n]!.admin}/api/v1/estimate?rule=sites-kill&key=`, { headers: { authorization: `Bearer ${cluster.token}` } })
+          return `n${n + 1} ${res.ok ? ((await res.json()) as { estimate: number }).estimate.toFixed(1) : res.status}`
+        }),
+      )
+      views.push(`${phase}: ${seen.join(', ')}`)
+    }
     const first = await spread(cluster, [0, 1, 2], 300, () => '/sites/MLA', address)
+    await estimates('before the kill', [0, 1, 2])
     await cluster.kill(2, 'SIGKILL')
     const second = await spread(cluster, [0, 1], 300, () => '/sites/MLB', address)
+    await estimates('n3 down', [0, 1])
     await cluster.restart(2)
     await waitFor(async () => (await fetch(`${cluster.nodes[2]!.admin}/readyz`)).status === 200, { timeoutMs: 15_000, what: 'n3 ready after restart' })
+    await estimates('n3 restarted', [0, 1, 2])
     const third = await spread(cluster, [0, 1, 2], 300, () => '/sites/MLC', address)
+    await estimates('after', [0, 1, 2])
     const total = admitted(first) + admitted(second) + admitted(third)
+    console.log(`kill -9 and restart, 300/minute: admitted ${admitted(first)} before, ${admitted(second)} while n3 was down, ${admitted(third)} after = ${total}; estimates ${views.join('; ')}`)
     expect(total).toBeGreaterThanOrEqual(290)
     expect(total).toBeLessThanOrEqual(303)
     // What n3 admitted before it died is not forgotten: after the restart n3 itself rejects.
