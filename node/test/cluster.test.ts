@@ -2,24 +2,11 @@
 // kill -9, restart and SIGSTOP; outsiders and garbage on the gossip port change nothing.
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, request } from 'undici'
+import { ClientsFrom } from '../testing/clients-from.js'
 import { startOfFreshWindow, TestCluster, waitFor } from '../testing/test-cluster.js'
 
-const agents = new Map<string, Agent>()
-function from(address: string): Agent {
-  let agent = agents.get(address)
-  if (agent === undefined) {
-    agent = new Agent({ localAddress: address, connections: 4 })
-    agents.set(address, agent)
-  }
-  return agent
-}
-
-async function status(url: string, address = '127.0.0.1'): Promise<number> {
-  const res = await request(url, { dispatcher: from(address) })
-  await res.body.dump()
-  return res.statusCode
-}
+const clients = new ClientsFrom(4)
+const status = (url: string, address?: string) => clients.status(url, address)
 
 /** Sends `count` requests to `paths` on the given nodes, round-robin, `concurrency` at a time; returns the statuses. */
 async function spread(cluster: TestCluster, nodes: number[], count: number, path: (i: number) => string, address: (i: number) => string, concurrency = 12): Promise<number[]> {
@@ -41,7 +28,7 @@ async function spread(cluster: TestCluster, nodes: number[], count: number, path
 const admitted = (s: number[]) => s.filter((x) => x === 200).length
 
 afterAll(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()))
+  await clients.close()
 })
 
 describe('three nodes, one limiter', () => {

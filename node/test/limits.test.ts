@@ -1,22 +1,14 @@
 // Rate limits as clients meet them, on one real node: who gets 429, with which headers, and who does not.
 // Distinct client addresses are real: requests are sent from 127.0.0.x source addresses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, request } from 'undici'
+import { request } from 'undici'
+import { ClientsFrom } from '../testing/clients-from.js'
 import { TestCluster } from '../testing/test-cluster.js'
 
 let cluster: TestCluster
 let proxy: string
-const agents = new Map<string, Agent>()
-
-/** An HTTP client whose connections come from `address` (any 127.0.0.0/8 address works on Linux loopback). */
-function from(address: string): Agent {
-  let agent = agents.get(address)
-  if (agent === undefined) {
-    agent = new Agent({ localAddress: address })
-    agents.set(address, agent)
-  }
-  return agent
-}
+const clients = new ClientsFrom()
+const from = (address: string) => clients.agent(address)
 
 async function get(path: string, address: string, headers: Record<string, string> = {}) {
   const res = await request(`${proxy}${path}`, { dispatcher: from(address), headers })
@@ -39,7 +31,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()))
+  await clients.close()
   await cluster?.close()
 })
 

@@ -2,24 +2,11 @@
 // refuse while the cluster still has budget for long (a node whose requests were all refused once got no part of
 // the budget at all, and a client alternating between nodes was held to 1–3 of a 5/hour limit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, request } from 'undici'
+import { ClientsFrom } from '../testing/clients-from.js'
 import { startOfFreshWindow, TestCluster } from '../testing/test-cluster.js'
 
-const agents = new Map<string, Agent>()
-function from(address: string): Agent {
-  let agent = agents.get(address)
-  if (agent === undefined) {
-    agent = new Agent({ localAddress: address })
-    agents.set(address, agent)
-  }
-  return agent
-}
-
-async function status(url: string, address: string): Promise<number> {
-  const res = await request(url, { dispatcher: from(address) })
-  await res.body.dump()
-  return res.statusCode
-}
+const clients = new ClientsFrom()
+const status = (url: string, address: string) => clients.status(url, address)
 
 /**
  * `count` requests one after another (each waits for the previous response, then PAUSE_MS), request i to node
@@ -66,7 +53,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()))
+  await clients.close()
   await cluster?.close()
 })
 
