@@ -9,7 +9,6 @@
 //
 //   node --import tsx node/state/test/snapshot-transfer-bench.ts [--keys 240000] [--part-entries 4096] [--rounds 3]
 //        [--suspect 1000] [--json out.json]
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_CODEC_LIMITS, WindowCounters, type CodecLimits, type StateEntry } from '../../../crdt-counters/index.js'
 import { createGossip, loadOrCreatePeerId, type GossipMember, type ReplicatedChannel } from '../../../gossip/index.js'
 import { freePorts } from '../../../gossip/test/cluster-harness.js'
+import { JsonLineChild } from '../../../gossip/test/fixtures/json-line-child.js'
 import { countersChannel } from '../counters-channel.js'
 import { NodeStateStore } from '../node-state-store.js'
 
@@ -193,38 +193,7 @@ async function runChild(config: ChildConfig): Promise<void> {
 
 // ---- parent ----------------------------------------------------------------------------------------------------
 
-class Child {
-  private readonly proc: ChildProcess
-  private readonly waiting = new Map<string, (line: Record<string, unknown>) => void>()
-  constructor(config: ChildConfig) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] })
-    createInterface({ input: this.proc.stdout! }).on('line', (text) => {
-      if (!text.startsWith('{')) return
-      const line = JSON.parse(text) as Record<string, unknown>
-      this.waiting.get(line.event as string)?.(line)
-    })
-  }
-  next(event: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs)
-      this.waiting.set(event, (line) => {
-        clearTimeout(timer)
-        this.waiting.delete(event)
-        resolve(line)
-      })
-    })
-  }
-  send(o: object): void {
-    this.proc.stdin!.write(JSON.stringify(o) + '\n')
-  }
-  async exit(): Promise<void> {
-    if (this.proc.exitCode !== null) return
-    const exited = new Promise((resolve) => this.proc.once('exit', resolve))
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10_000)
-    await exited
-    clearTimeout(timer)
-  }
-}
+const child = (config: ChildConfig) => new JsonLineChild(SELF, ['--child', JSON.stringify(config)])
 
 async function runRound(keys: number, partEntries: number, suspectAfterMs: number): Promise<{ holder: unknown; joiner: unknown }> {
   const dir = await mkdtemp(join(tmpdir(), 'meliproxy-snapshot-bench-'))
@@ -232,17 +201,17 @@ async function runRound(keys: number, partEntries: number, suspectAfterMs: numbe
   const members = ['holder', 'joiner'].map((name, i) => ({ name, p2p: `127.0.0.1:${ports[i]}` }))
   const clockOffset = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 1000 - Date.now()
   const base = { members, keys, partEntries, suspectAfterMs, clockOffset }
-  const holder = new Child({ ...base, role: 'holder', dataDir: join(dir, 'holder') })
+  const holder = child({ ...base, role: 'holder', dataDir: join(dir, 'holder') })
   try {
     const filled = await holder.next('filled', 300_000)
-    const joiner = new Child({ ...base, role: 'joiner', dataDir: join(dir, 'joiner') })
+    const joiner = child({ ...base, role: 'joiner', dataDir: join(dir, 'joiner') })
     const joined = (await joiner.next('result', 300_000)).result
     holder.send({ op: 'result' })
     const held = (await holder.next('result', 30_000)).result
-    await joiner.exit()
+    await joiner.end(10_000)
     return { holder: { cells: filled.cells, ...(held as object) }, joiner: joined }
   } finally {
-    await holder.exit()
+    await holder.end(10_000)
     await rm(dir, { recursive: true, force: true })
   }
 }
