@@ -9,7 +9,9 @@ import type { BenchConfig } from './bench-config.js'
 import type { BenchOptions } from './bench-options.js'
 import { defaultCpuSplit, pinProcess, tasksetPath } from './cpu-pinning.js'
 import { wrkAvailable, type LoadTool } from './load.js'
+import { runMultiLoad, type Endpoint, type MultiLoadResult } from './multi-load.js'
 import { startOriginProcess, type OriginProcess } from './origin-process.js'
+import { MELI_PATHS } from '../suites/origin-vs-nginx.js'
 
 export interface CpuSplit {
   server: string
@@ -65,6 +67,24 @@ export class BenchContext {
   origin(): Promise<OriginProcess> {
     this.originStarting ??= startOriginProcess(this.split === undefined ? {} : { cpus: this.split.rest })
     return this.originStarting
+  }
+
+  /**
+   * A closed-loop run (the run's tool, --connections in total, one generator per endpoint on the generator CPUs) over
+   * the Meli-like paths, probing the origin for what it served.
+   */
+  async closedLoad(endpoints: readonly Endpoint[], durationSec: number, label: string): Promise<MultiLoadResult> {
+    const origin = await this.origin()
+    return runMultiLoad({
+      endpoints,
+      paths: MELI_PATHS,
+      connections: this.options.connections,
+      durationSec,
+      tool: this.tool,
+      label,
+      probe: () => origin.requestsServed(),
+      ...(this.split !== undefined ? { generatorCpus: this.split.rest } : {}),
+    })
   }
 
   /** The cluster under test: nodeCount nodes, the run's rules and stats setting, pinned to the proxy CPU. */

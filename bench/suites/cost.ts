@@ -7,11 +7,10 @@
 // read from CPU µs per request (steady) and from req/s (what a user sees).
 import type { BenchCluster } from '../lib/bench-cluster.js'
 import type { BenchContext } from '../lib/bench-context.js'
-import { runMultiLoad, type MultiLoadResult } from '../lib/multi-load.js'
+import type { MultiLoadResult } from '../lib/multi-load.js'
 import { alternateRounds, medianDefined, medianItem, withCpu, type CpuMeasured } from '../lib/rounds.js'
 import { fmtInt, fmtNum, fmtPct, type SuiteResult } from '../lib/suite-report.js'
 import { barChartSvg } from '../lib/svg-chart.js'
-import { MELI_PATHS } from './origin-vs-nginx.js'
 
 interface Variant {
   key: string
@@ -45,7 +44,6 @@ export async function runCostSuite(ctx: BenchContext): Promise<SuiteResult> {
   const started = Date.now()
   const o = ctx.options
   const notes: string[] = []
-  const origin = await ctx.origin()
   const rules = ctx.config.rules
   const variants = costVariants(rules)
   if (rules.length === 0) notes.push('the bench config has no rules: the cost of limiting is not measured')
@@ -55,16 +53,7 @@ export async function runCostSuite(ctx: BenchContext): Promise<SuiteResult> {
     await Promise.all(variants.map(async (v) => (v.cluster = await ctx.extraCluster(v.key, { nodes: 1, rules: v.rules, statsOff: v.statsOff }))))
     await ctx.pinSelf()
     const load = (v: Variant, durationSec: number, label: string): Promise<MultiLoadResult> =>
-      runMultiLoad({
-        endpoints: [{ name: v.cluster!.nodes[0]!.id, url: v.cluster!.nodes[0]!.http }],
-        paths: MELI_PATHS,
-        connections: o.connections,
-        durationSec,
-        tool: ctx.tool,
-        label,
-        probe: () => origin.requestsServed(),
-        ...(ctx.split !== undefined ? { generatorCpus: ctx.split.rest } : {}),
-      })
+      ctx.closedLoad([{ name: v.cluster!.nodes[0]!.id, url: v.cluster!.nodes[0]!.http }], durationSec, label)
     if (o.warmupSec > 0) for (const v of variants) await load(v, o.warmupSec, `warm-up ${v.name}`)
     await alternateRounds(variants, o.rounds, async (v, round) => {
       const run = await withCpu(v.cluster!.pids(), (r) => r.requests, () => load(v, o.durationSec, `${v.name} #${round}`))

@@ -13,7 +13,7 @@
 import { processFamily } from '../lib/process-cpu.js'
 import type { BenchCluster } from '../lib/bench-cluster.js'
 import type { BenchContext } from '../lib/bench-context.js'
-import { runMultiLoad, type Endpoint, type MultiLoadResult } from '../lib/multi-load.js'
+import type { Endpoint, MultiLoadResult } from '../lib/multi-load.js'
 import { BenchOptionsError } from '../lib/errors.js'
 import { startNginx, type RunningNginx } from '../lib/nginx.js'
 import type { NginxLimitRule } from '../lib/nginx-config.js'
@@ -94,17 +94,7 @@ export async function runThroughputSuite(ctx: BenchContext): Promise<SuiteResult
       // One generator per worker, like one per node: the same number of load connections and generator processes.
       closed.push({ name: `nginx ${ng.version} (${n} worker${n === 1 ? '' : 's'})`, endpoints: Array.from({ length: n }, (_, i) => ({ name: `gen${i + 1}`, url: ng.url })), pids: () => processFamily(ng.pid), runs: [] })
     }
-    const load = (t: ClosedTarget, durationSec: number, label: string): Promise<MultiLoadResult> =>
-      runMultiLoad({
-        endpoints: t.endpoints,
-        paths: MELI_PATHS,
-        connections: o.connections,
-        durationSec,
-        tool: ctx.tool,
-        label,
-        probe: () => origin.requestsServed(),
-        ...(ctx.split !== undefined ? { generatorCpus: ctx.split.rest } : {}),
-      })
+    const load = (t: ClosedTarget, durationSec: number, label: string): Promise<MultiLoadResult> => ctx.closedLoad(t.endpoints, durationSec, label)
     process.stderr.write(`throughput: ${closed.map((t) => t.name).join(' vs ')}, ${ctx.tool}, ${o.connections} connections, ${o.durationSec} s × ${o.rounds} round(s)\n`)
     if (o.warmupSec > 0) for (const t of closed) await load(t, o.warmupSec, `warm-up ${t.name}`)
     await alternateRounds(closed, o.rounds, async (t, round) => {
